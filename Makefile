@@ -1,0 +1,117 @@
+# assay - GNU Makefile.  See docs/build.md for the why of this layout.
+#
+#   make            developer build (warnings are errors)   -> build/dev/assay
+#   make BUILD=asan ASan+UBSan build                        -> build/asan/assay
+#   make BUILD=release                                      -> build/release/assay
+#   make run        install deps, build, start the server
+#   make test       install test deps, run every test (dev and asan builds)
+#   make fuzz       libFuzzer targets (clang)               -> build/fuzz/
+#   make bench      benchmark programs                      -> build/release/bench/
+
+BUILD ?= dev
+CC ?= cc
+O := build/$(BUILD)
+GEN := build/gen
+
+PKGS := libmicrohttpd jansson libprotobuf-c sqlite3 zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wvla -Wstrict-prototypes -Wmissing-prototypes \
+        -Wformat=2 -Wno-format-nonliteral -Wshadow -Wpointer-arith
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude -I$(GEN) $(PKG_CFLAGS) $(WARN) -g -pthread
+ifeq ($(BUILD),dev)
+  MODE_CFLAGS := -O2 -Werror
+else ifeq ($(BUILD),asan)
+  MODE_CFLAGS := -O1 -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  MODE_LDFLAGS := -fsanitize=address,undefined
+else ifeq ($(BUILD),release)
+  MODE_CFLAGS := -O2 -DNDEBUG
+else
+  $(error BUILD must be dev, asan or release)
+endif
+ALL_CFLAGS := $(BASE_CFLAGS) $(MODE_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS := -pthread $(MODE_LDFLAGS) $(LDFLAGS)
+LIBS := $(PKG_LIBS) -lm
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+# ---- sources ---------------------------------------------------------------
+PROTOS := $(wildcard src/otlp/proto/*.proto)
+PB_C := $(patsubst src/otlp/proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
+PB_H := $(PB_C:.c=.h)
+
+LIB_DIRS := core otlp ingest store query
+LIB_SRC := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c src/$(d)/*/*.c))
+FE_SRC := $(filter-out src/cli/main.c,$(wildcard src/server/*.c src/cli/*.c))
+LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(patsubst $(GEN)/%.c,$(O)/gen/%.o,$(PB_C))
+FE_OBJ := $(patsubst %.c,$(O)/%.o,$(FE_SRC))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRC))
+
+.PHONY: all run test unit blackbox fuzz bench clean deps test-deps check-headers
+all: $(O)/assay
+
+$(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: src/otlp/proto/%.proto $(PROTOS)
+	@mkdir -p $(GEN)
+	protoc-c --proto_path=src/otlp/proto --c_out=$(GEN) $<
+
+$(O)/gen/%.o: $(GEN)/%.c $(PB_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -MMD -MP -c -o $@ $<
+
+$(O)/src/%.o: src/%.c $(PB_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DASSAY_VERSION='"$(VERSION)"' -MMD -MP -c -o $@ $<
+
+$(O)/libassay.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/libassay_fe.a: $(FE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/assay: $(O)/src/cli/main.o $(O)/libassay_fe.a $(O)/libassay.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/tests/%: tests/unit/%.c tests/unit/harness.h $(O)/libassay_fe.a $(O)/libassay.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/unit -o $@ $< $(O)/libassay_fe.a $(O)/libassay.a $(ALL_LDFLAGS) $(LIBS)
+
+$(O)/bench/%: bench/%.c $(O)/libassay.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(O)/libassay.a $(ALL_LDFLAGS) $(LIBS) -lcurl
+
+unit: $(UNIT_BIN)
+bench: $(BENCH_BIN)
+
+deps:
+	scripts/install-deps
+
+test-deps:
+	scripts/install-deps --test
+
+# The README's two commands.
+run: deps
+	$(MAKE) BUILD=release
+	build/release/assay serve
+
+test: test-deps
+	scripts/run-tests
+
+fuzz:
+	$(MAKE) -f tests/fuzz/Makefile
+
+# Every public header compiles on its own.
+check-headers:
+	@for h in include/assay/*.h; do \
+	  echo "#include \"$${h#include/}\"" | $(CC) $(BASE_CFLAGS) -fsyntax-only -x c - || exit 1; \
+	done; echo "headers ok"
+
+clean:
+	rm -rf build
+
+-include $(shell find build/$(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,71 @@
+/*
+ * arena.c - per-request memory pool: a chain of blocks, bump allocation,
+ * released all at once.  Requests larger than a quarter block get a block
+ * of their own so that big strings do not waste the tail of a block.
+ */
+#include <string.h>
+
+#include "assay/alloc.h"
+#include "assay/arena.h"
+
+#define BLOCK_SIZE (16 * 1024)
+
+struct as_arena_block {
+    as_arena_block *next;
+    size_t size, off;
+    _Alignas(16) unsigned char data[];
+};
+
+void as_arena_init(as_arena *a) { a->head = NULL; a->used = 0; }
+
+void as_arena_release(as_arena *a) {
+    as_arena_block *b = a->head;
+    while (b) { as_arena_block *n = b->next; free(b); b = n; }
+    a->head = NULL;
+    a->used = 0;
+}
+
+static as_arena_block *new_block(size_t size) {
+    as_arena_block *b = as_xmalloc(sizeof(*b) + size);
+    b->size = size;
+    b->off = 0;
+    b->next = NULL;
+    return b;
+}
+
+void *as_arena_alloc(as_arena *a, size_t n) {
+    n = (n + 15) & ~(size_t)15;
+    a->used += n;
+    if (n > BLOCK_SIZE / 4) {
+        as_arena_block *b = new_block(n);
+        b->off = n;
+        if (a->head) { b->next = a->head->next; a->head->next = b; }
+        else a->head = b;
+        return b->data;
+    }
+    if (!a->head || a->head->size - a->head->off < n) {
+        as_arena_block *b = new_block(BLOCK_SIZE);
+        b->next = a->head;
+        a->head = b;
+    }
+    void *p = a->head->data + a->head->off;
+    a->head->off += n;
+    return p;
+}
+
+void *as_arena_calloc(as_arena *a, size_t n) {
+    void *p = as_arena_alloc(a, n);
+    memset(p, 0, n);
+    return p;
+}
+
+char *as_arena_strndup(as_arena *a, const char *s, size_t n) {
+    char *p = as_arena_alloc(a, n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *as_arena_strdup(as_arena *a, const char *s) {
+    return as_arena_strndup(a, s, strlen(s));
+}
