@@ -11,7 +11,7 @@
 
 #include "assay/common.h"
 
-#define AS_ISO_MAX 40
+#define AS_ISO_MAX 64
 
 void as_time_iso(int64_t unix_ns, char out[AS_ISO_MAX]);
 bool as_time_parse(const char *s, int64_t *unix_ns);

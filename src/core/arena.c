@@ -3,6 +3,7 @@
  * released all at once.  Requests larger than a quarter block get a block
  * of their own so that big strings do not waste the tail of a block.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "assay/alloc.h"

@@ -2,6 +2,7 @@
  * buf.c - capped growable buffer (see include/assay/buf.h for invariants).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "assay/alloc.h"

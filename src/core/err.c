@@ -30,7 +30,12 @@ void as_err_prefix(as_err *err, const char *fmt, ...) {
     vsnprintf(head, sizeof(head), fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof(old));
-    snprintf(err->msg, sizeof(err->msg), "%s%s", head, old);
+    size_t hl = strlen(head), ol = strlen(old);
+    if (hl > sizeof(err->msg) - 1) hl = sizeof(err->msg) - 1;
+    if (ol > sizeof(err->msg) - 1 - hl) ol = sizeof(err->msg) - 1 - hl;
+    memcpy(err->msg, head, hl);
+    memcpy(err->msg + hl, old, ol);
+    err->msg[hl + ol] = '\0';
 }
 
 void as_err_clear(as_err *err) {

@@ -1,6 +1,7 @@
 /*
  * span.c - the decoded-span batch (see include/assay/span.h).
  */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 

@@ -37,9 +37,9 @@ void as_time_iso(int64_t ns, char out[AS_ISO_MAX]) {
     if (sod < 0) { sod += 86400; days--; }
     int64_t y; unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    snprintf(out, AS_ISO_MAX, "%04lld-%02u-%02uT%02d:%02d:%02d.%06lld+00:00",
+    snprintf(out, AS_ISO_MAX, "%04lld-%02u-%02uT%02d:%02d:%02d.%06d+00:00",
              (long long)y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
-             (int)(sod % 60), (long long)(rem / 1000));
+             (int)(sod % 60), (int)(rem / 1000));
 }
 
 static bool digits(const char **p, int n, int *out) {

@@ -3,6 +3,7 @@
  * (see include/assay/sql.h).  All SQLite-specific SQL that is shared by
  * builders outside the backend lives here.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "assay/alloc.h"
