@@ -30,4 +30,38 @@ as_rc as_otlp_decode_json(const char *body, size_t len,
 void as_otlp_response_protobuf(as_buf *out);
 void as_otlp_response_json(as_buf *out);
 
+/* Decisions both decoders share:
+ *   - an all-zero parent span id (8 zero bytes, "0000000000000000") means
+ *     "no parent", like an empty one: the span is a root;
+ *   - a double that is NaN or +-Infinity (jansson cannot hold them) is
+ *     stored as the JSON string "NaN", "Infinity" or "-Infinity";
+ *   - bytes values become standard padded base64 strings;
+ *   - an AnyValue with no value set becomes JSON null;
+ *   - unknown SpanKind / status code numbers become 0 (UNSPECIFIED/UNSET);
+ *   - OTLP/JSON bodies nested deeper than AS_OTLP_JSON_MAX_DEPTH are
+ *     rejected with AS_ETOOBIG before parsing;
+ *   - protobuf-c keeps strings as C strings: a string field with an
+ *     embedded NUL byte ends at the NUL. */
+#define AS_OTLP_JSON_MAX_DEPTH 64
+
+/* ---- helpers shared by the decoders and the normaliser ---- */
+
+/* Strict UTF-8 check (no overlongs, no surrogates, max U+10FFFF). */
+bool as_utf8_valid(const char *s, size_t n);
+/* json_real(d), or the string "NaN" / "Infinity" / "-Infinity". */
+json_t *as_otlp_double(double d);
+/* True when the JSON text s nests arrays/objects at most max_depth deep
+ * (brackets inside strings are skipped; the text is not validated). */
+bool as_json_depth_within(const char *s, size_t n, int max_depth);
+/* s cut to at most 64 bytes on a character boundary ("..." appended when
+ * cut), control characters, '"' and '\\' replaced by '?': safe to quote in
+ * an error message.  s must be valid UTF-8. */
+#define AS_OTLP_SHORT_MAX 72
+void as_otlp_shorten(const char *s, char out[AS_OTLP_SHORT_MAX]);
+/* Location of a span for error messages:
+ * resourceSpans[ri].scopeSpans[si].spans[pi] (name "<first 64 bytes>"),
+ * the name part left out when name is NULL. */
+void as_otlp_where(char *out, size_t cap, size_t ri, size_t si, size_t pi,
+                   const char *name);
+
 #endif

@@ -13,13 +13,14 @@
 
 #include "assay/buf.h"
 
-typedef enum { AS_SQL_NULL, AS_SQL_INT, AS_SQL_REAL, AS_SQL_TEXT } as_sql_type;
+typedef enum { AS_SQL_NULL, AS_SQL_INT, AS_SQL_REAL, AS_SQL_TEXT, AS_SQL_BLOB } as_sql_type;
 
 typedef struct as_sql_param {
     as_sql_type type;
     int64_t i;
     double d;
-    char *s;            /* owned (malloc) when type == AS_SQL_TEXT */
+    char *s;            /* owned (malloc) when type is TEXT or BLOB */
+    size_t len;         /* bytes of s */
 } as_sql_param;
 
 typedef struct as_sql_params {
@@ -33,6 +34,7 @@ void as_sql_params_int(as_sql_params *p, int64_t v);
 void as_sql_params_real(as_sql_params *p, double v);
 void as_sql_params_text(as_sql_params *p, const char *s, size_t n);
 void as_sql_params_null(as_sql_params *p);
+void as_sql_params_blob(as_sql_params *p, const void *b, size_t n);
 
 typedef struct as_sql_dialect {
     const char *name;

@@ -13,7 +13,7 @@ void as_sql_params_init(as_sql_params *p) { p->v = NULL; p->n = p->cap = 0; }
 
 void as_sql_params_release(as_sql_params *p) {
     for (size_t i = 0; i < p->n; i++)
-        if (p->v[i].type == AS_SQL_TEXT) free(p->v[i].s);
+        if (p->v[i].type == AS_SQL_TEXT || p->v[i].type == AS_SQL_BLOB) free(p->v[i].s);
     free(p->v);
     as_sql_params_init(p);
 }
@@ -35,6 +35,13 @@ void as_sql_params_text(as_sql_params *p, const char *s, size_t n) {
     as_sql_param *x = push(p);
     x->type = AS_SQL_TEXT;
     x->s = as_xstrndup(s, n);
+    x->len = n;
+}
+void as_sql_params_blob(as_sql_params *p, const void *b, size_t n) {
+    as_sql_param *x = push(p);
+    x->type = AS_SQL_BLOB;
+    x->s = as_xstrndup(b, n);
+    x->len = n;
 }
 
 /* json_extract(col, '$."a"."b"."0"') - the path is bound, never inlined.

@@ -1,0 +1,19 @@
+/*
+ * cli.h - the assay command line: one table of subcommands (main.c), one
+ * file per subcommand.  Each returns the process exit status:
+ * 0 ok, 1 runtime failure, 2 usage error.
+ */
+#ifndef ASSAY_CLI_H
+#define ASSAY_CLI_H
+
+int cmd_serve(int argc, char **argv);
+int cmd_db(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+/* Environment default: getenv(name) if set and non-empty, else def. */
+const char *cli_env(const char *name, const char *def);
+/* Parse a positive integer option; prints an error and returns false. */
+bool cli_parse_size(const char *opt, const char *s, unsigned long long min,
+                    unsigned long long max, unsigned long long *out);
+
+#endif

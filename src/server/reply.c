@@ -1,0 +1,134 @@
+/*
+ * reply.c - the reply and request helpers every handler shares: the one
+ * mapping from as_rc to HTTP status, the {"data": ...} envelope, JSON error
+ * bodies ({"detail": message, "code": name}), and parsing of the common
+ * query parameters (limit, times, project identifiers).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assay/hex.h"
+#include "assay/timefmt.h"
+#include "server.h"
+
+int as_http_status(as_rc rc) {
+    switch (rc) {
+    case AS_OK: return 200;
+    case AS_EINVAL: return 400;
+    case AS_ENOTFOUND: return 404;
+    case AS_ECONFLICT: return 409;
+    case AS_ETOOBIG: return 413;
+    case AS_EUNSUPPORTED: return 415;
+    case AS_EUNPROCESSABLE: return 422;
+    case AS_EFULL: return 503;
+    case AS_ESHUTDOWN: return 503;
+    case AS_EIO: case AS_EDB: case AS_EINTERNAL: return 500;
+    }
+    return 500;
+}
+
+void as_reply_json(as_req *r, int status, json_t *body) {
+    r->status = status;
+    r->content_type = "application/json";
+    as_buf_reset(&r->out);
+    char *s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (s) { as_buf_puts(&r->out, s); free(s); }
+    json_decref(body);
+}
+
+void as_reply_data(as_req *r, json_t *data) {
+    as_reply_json(r, 200, json_pack("{s:o}", "data", data));
+}
+
+void as_reply_page(as_req *r, json_t *data, const char *next_cursor) {
+    as_reply_json(r, 200, json_pack("{s:o, s:o}", "data", data, "next_cursor",
+                                    next_cursor ? json_string(next_cursor) : json_null()));
+}
+
+void as_reply_text(as_req *r, int status, const char *ctype, const char *text) {
+    r->status = status;
+    r->content_type = ctype;
+    as_buf_reset(&r->out);
+    as_buf_puts(&r->out, text);
+}
+
+void as_reply_error(as_req *r, as_rc rc, const char *msg) {
+    if (rc == AS_EFULL || rc == AS_ESHUTDOWN) snprintf(r->retry_after, sizeof(r->retry_after), "1");
+    as_reply_json(r, as_http_status(rc),
+                  json_pack("{s:s, s:s}", "detail", msg, "code", as_rc_name(rc)));
+}
+
+void as_reply_err(as_req *r, const as_err *err) { as_reply_error(r, err->code, err->msg); }
+
+json_t *as_req_json_body(as_req *r) {
+    json_error_t je;
+    if (r->body.len == 0) {
+        as_reply_error(r, AS_EUNPROCESSABLE, "request body must be a JSON object");
+        return NULL;
+    }
+    json_t *v = json_loadb(r->body.data, r->body.len, 0, &je);
+    if (!v) {
+        char msg[300];
+        snprintf(msg, sizeof(msg), "invalid JSON at line %d, column %d: %s",
+                 je.line, je.column, je.text);
+        as_reply_error(r, AS_EINVAL, msg);
+        return NULL;
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        as_reply_error(r, AS_EUNPROCESSABLE, "request body must be a JSON object");
+        return NULL;
+    }
+    return v;
+}
+
+int as_req_limit(as_req *r, int def, int max) {
+    const char *s = as_req_query(r, "limit");
+    if (!s) return def;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < 1 || v > max) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "limit must be an integer from 1 to %d, got '%.40s'", max, s);
+        as_reply_error(r, AS_EUNPROCESSABLE, msg);
+        return -1;
+    }
+    return (int)v;
+}
+
+bool as_req_time(as_req *r, const char *name, int64_t *ns) {
+    const char *s = as_req_query(r, name);
+    *ns = 0;
+    if (!s || !*s) return true;
+    if (as_time_parse(s, ns)) return true;
+    char msg[160];
+    snprintf(msg, sizeof(msg), "%s must be an ISO 8601 timestamp, got '%.60s'", name, s);
+    as_reply_error(r, AS_EUNPROCESSABLE, msg);
+    return false;
+}
+
+bool as_req_project(as_req *r, const char *ident, int64_t *id, json_t **row) {
+    as_err e;
+    json_t *p = NULL;
+    int64_t rowid;
+    as_rc rc;
+    if (as_globalid_decode(ident, "Project", &rowid))
+        rc = as_store_project_get(r->srv->store, rowid, NULL, &p, &e);
+    else
+        rc = as_store_project_get(r->srv->store, 0, ident, &p, &e);
+    if (rc != AS_OK) {
+        if (rc == AS_ENOTFOUND) {
+            char msg[300];
+            snprintf(msg, sizeof(msg), "project '%.200s' not found", ident);
+            as_reply_error(r, rc, msg);
+        } else {
+            as_reply_err(r, &e);
+        }
+        return false;
+    }
+    *id = json_integer_value(json_object_get(p, "id"));
+    if (row) *row = p;
+    else json_decref(p);
+    return true;
+}

@@ -1,0 +1,71 @@
+/*
+ * routes.c - the routing table: every endpoint is declared once here.
+ * Patterns are literal path segments with "{}" for a captured segment.
+ */
+#include <string.h>
+
+#include "server.h"
+
+static const as_route routes[] = {
+    { "GET", "/", h_root, false },
+    { "GET", "/healthz", h_healthz, false },
+    { "GET", "/readyz", h_readyz, false },
+    { "GET", "/metrics", h_metrics, false },
+    { "GET", "/arize_phoenix_version", h_version, false },
+    { "POST", "/v1/traces", h_otlp_traces, true },
+    { "GET", "/v1/projects", h_projects_list, false },
+    { "POST", "/v1/projects", h_projects_create, false },
+    { "GET", "/v1/projects/{}", h_project_get, false },
+    { "PUT", "/v1/projects/{}", h_project_update, false },
+    { "DELETE", "/v1/projects/{}", h_project_delete, false },
+    { "GET", "/v1/projects/{}/spans", h_spans_list, false },
+    { "GET", "/v1/projects/{}/spans/otlpv1", h_spans_otlp, false },
+    { "GET", "/v1/projects/{}/traces", h_traces_list, false },
+    { "DELETE", "/v1/traces/{}", h_trace_delete, false },
+    { "GET", "/v1/projects/{}/sessions", h_sessions_list, false },
+    { "GET", "/v1/sessions/{}", h_session_get, false },
+    { "DELETE", "/v1/sessions/{}", h_session_delete, false },
+};
+
+/* Match path (a writable copy) against pattern; captured segments are
+ * NUL-terminated in place and returned as pointers into path. */
+static bool match(const char *pattern, char *path, const char **params) {
+    size_t np = 0;
+    const char *p = pattern;
+    char *s = path;
+    while (*p && *s) {
+        if (p[0] == '{' && p[1] == '}') {
+            char *end = strchr(s, '/');
+            if (end == s) return false;             /* empty segment */
+            if (np == AS_MAX_PATH_PARAMS) return false;
+            params[np++] = s;
+            p += 2;
+            if (end) { if (*p != '/') return false; *end = '\0'; s = end + 1; p++; }
+            else s += strlen(s);
+            continue;
+        }
+        if (*p != *s) return false;
+        p++;
+        s++;
+    }
+    return *p == '\0' && *s == '\0';
+}
+
+const as_route *as_route_match(const char *method, const char *path,
+                               char *tmp, size_t tmpcap, const char **params,
+                               bool *method_mismatch) {
+    size_t n = strlen(path);
+    *method_mismatch = false;
+    if (n >= tmpcap) return NULL;
+    /* Tolerate one trailing slash ("/v1/projects/"). */
+    if (n > 1 && path[n - 1] == '/') n--;
+    for (size_t i = 0; i < AS_ARRAY_LEN(routes); i++) {
+        memcpy(tmp, path, n);
+        tmp[n] = '\0';
+        for (size_t k = 0; k < AS_MAX_PATH_PARAMS; k++) params[k] = NULL;
+        if (!match(routes[i].pattern, tmp, params)) continue;
+        if (strcmp(routes[i].method, method) != 0) { *method_mismatch = true; continue; }
+        return &routes[i];
+    }
+    return NULL;
+}

@@ -1,0 +1,148 @@
+/*
+ * server.h - the HTTP front end: one libmicrohttpd adapter (http.c), one
+ * routing table (routes.c), shared reply helpers (reply.c), and handlers
+ * grouped by resource (h_*.c).  Handlers see an as_req, never MHD.
+ *
+ * Handler contract: a handler fills r->status / r->body (usually through
+ * the reply helpers) and returns.  A handler that cannot answer yet (OTLP
+ * ingest waiting for its commit) calls as_req_defer() before returning and
+ * later, from any thread, as_req_finish(); the adapter then sends the
+ * answer.  Ownership: the adapter owns the as_req and frees it when the
+ * connection's request completes.
+ */
+#ifndef ASSAY_SERVER_H
+#define ASSAY_SERVER_H
+
+#include <jansson.h>
+#include <pthread.h>
+
+#include "assay/buf.h"
+#include "assay/ingest.h"
+#include "assay/store.h"
+
+/* The Phoenix REST behaviour we match; sent as x-phoenix-server-version. */
+#define AS_PHOENIX_COMPAT_VERSION "11.38.0"
+
+typedef struct as_server_config {
+    const char *host;
+    int port;                   /* 0 = ephemeral                           */
+    size_t max_body;            /* bytes, after decompression too          */
+    int threads;                /* HTTP worker threads                     */
+    as_store_config store;
+    as_ingest_config ingest;
+} as_server_config;
+
+typedef struct as_server as_server;
+
+typedef struct as_metrics {
+    /* requests rejected, by reason (labels of assay_requests_rejected_total) */
+    uint64_t rejected_decode;       /* malformed protobuf / JSON           */
+    uint64_t rejected_invalid;      /* semantically invalid spans          */
+    uint64_t rejected_too_large;    /* 413                                 */
+    uint64_t rejected_unsupported;  /* 415                                 */
+    uint64_t rejected_queue_full;   /* 503                                 */
+    uint64_t rejected_storage;      /* writer failed                       */
+    uint64_t http_requests;
+} as_metrics;
+
+struct as_server {
+    as_server_config cfg;
+    as_store *store;
+    as_ingest *ingest;
+    struct MHD_Daemon *daemon;
+    int bound_port;
+    pthread_mutex_t metrics_mu;
+    as_metrics metrics;
+    volatile int ready;
+};
+
+#define AS_MAX_PATH_PARAMS 4
+
+typedef struct as_req {
+    as_server *srv;
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *url;
+    const char *params[AS_MAX_PATH_PARAMS];   /* captured path segments */
+    char path_buf[2048];                      /* params point in here   */
+    const struct as_route *route;
+    as_buf body;                 /* request body (decompressed)           */
+    bool body_too_large;
+    /* response */
+    int status;
+    as_buf out;
+    const char *content_type;
+    char retry_after[16];
+    /* deferral */
+    bool deferred;
+    bool finished;
+    void *handler_state;         /* e.g. the ingest job                   */
+    void (*free_state)(void *);
+    int tag;                     /* a small handler-private value         */
+} as_req;
+
+typedef void (*as_handler_fn)(as_req *r);
+
+typedef struct as_route {
+    const char *method;
+    const char *pattern;         /* "/v1/projects/{}/spans"               */
+    as_handler_fn fn;
+    bool raw_body;               /* body is binary (OTLP): no UTF-8 check */
+} as_route;
+
+/* routes.c */
+const as_route *as_route_match(const char *method, const char *path,
+                               char *tmp, size_t tmpcap, const char **params,
+                               bool *method_mismatch);
+
+/* http.c */
+as_rc as_server_start(const as_server_config *cfg, as_server **out, as_err *err);
+void as_server_stop(as_server *srv);
+void as_req_defer(as_req *r);
+void as_req_finish(as_req *r);        /* any thread; after defer */
+const char *as_req_header(as_req *r, const char *name);
+const char *as_req_query(as_req *r, const char *name);
+/* All values of a repeated query parameter (also accepts "name[]"). */
+size_t as_req_query_all(as_req *r, const char *name, const char **out, size_t max);
+void as_metrics_add(as_server *srv, uint64_t *counter, uint64_t n);
+
+/* reply.c */
+int as_http_status(as_rc rc);
+void as_reply_json(as_req *r, int status, json_t *body);   /* steals body */
+void as_reply_data(as_req *r, json_t *data);               /* {"data":..} */
+void as_reply_page(as_req *r, json_t *data, const char *next_cursor);
+void as_reply_text(as_req *r, int status, const char *ctype, const char *text);
+void as_reply_error(as_req *r, as_rc rc, const char *msg);
+void as_reply_err(as_req *r, const as_err *err);
+/* Parse the JSON body as an object; on failure replies 400/422 and
+ * returns NULL. */
+json_t *as_req_json_body(as_req *r);
+/* ?limit= within [1, max] (default def); replies 422 and returns -1. */
+int as_req_limit(as_req *r, int def, int max);
+/* ?name= as ISO 8601 into ns (0 if absent); replies 422 and returns false. */
+bool as_req_time(as_req *r, const char *name, int64_t *ns);
+
+/* Resolve {project_identifier}: GlobalID or name.  Replies 404 on miss. */
+bool as_req_project(as_req *r, const char *ident, int64_t *id, json_t **row);
+
+/* Handlers (h_*.c) */
+void h_healthz(as_req *r);
+void h_readyz(as_req *r);
+void h_metrics(as_req *r);
+void h_version(as_req *r);
+void h_otlp_traces(as_req *r);
+void h_projects_list(as_req *r);
+void h_projects_create(as_req *r);
+void h_project_get(as_req *r);
+void h_project_update(as_req *r);
+void h_project_delete(as_req *r);
+void h_spans_list(as_req *r);
+void h_spans_otlp(as_req *r);
+void h_traces_list(as_req *r);
+void h_trace_delete(as_req *r);
+void h_sessions_list(as_req *r);
+void h_session_get(as_req *r);
+void h_session_delete(as_req *r);
+void h_root(as_req *r);
+
+#endif

@@ -1,0 +1,213 @@
+/*
+ * wire.c - shaping store rows for the Phoenix REST v1 wire format.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assay/hex.h"
+#include "assay/normalize.h"
+#include "assay/timefmt.h"
+#include "wire.h"
+
+static int64_t iget(const json_t *row, const char *f) {
+    return json_integer_value(json_object_get(row, f));
+}
+
+json_t *wire_time(const json_t *row, const char *field) {
+    char iso[AS_ISO_MAX];
+    as_time_iso(iget(row, field), iso);
+    return json_string(iso);
+}
+
+json_t *wire_gid(const char *type, const json_t *row, const char *field) {
+    char id[AS_GLOBALID_MAX];
+    as_globalid_encode(type, iget(row, field), id);
+    return json_string(id);
+}
+
+static json_t *copy(const json_t *row, const char *f) {
+    json_t *v = json_object_get(row, f);
+    return v ? json_incref(v) : json_null();
+}
+
+json_t *wire_project(const json_t *row) {
+    return json_pack("{s:o, s:o, s:o}", "id", wire_gid("Project", row, "id"),
+                     "name", copy(row, "name"), "description", copy(row, "description"));
+}
+
+json_t *wire_span(const json_t *row) {
+    json_t *attrs = as_attributes_flatten(json_object_get(row, "attributes"));
+    return json_pack(
+        "{s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+        " s:o, s:o, s:o, s:o}",
+        "id", wire_gid("Span", row, "id"),
+        "name", copy(row, "name"),
+        "context", "trace_id", copy(row, "trace_id"), "span_id", copy(row, "span_id"),
+        "span_kind", copy(row, "span_kind"),
+        "parent_id", copy(row, "parent_id"),
+        "start_time", wire_time(row, "start_time"),
+        "end_time", wire_time(row, "end_time"),
+        "status_code", copy(row, "status_code"),
+        "status_message", copy(row, "status_message"),
+        "attributes", attrs ? attrs : json_object(),
+        "events", copy(row, "events"),
+        "latency_ms", copy(row, "latency_ms"),
+        "cumulative_error_count", copy(row, "cumulative_error_count"),
+        "cumulative_token_count_prompt", copy(row, "cumulative_token_count_prompt"),
+        "cumulative_token_count_completion", copy(row, "cumulative_token_count_completion"));
+}
+
+/* OTLP/JSON AnyValue of a JSON value. */
+static json_t *any_value(const json_t *v) {
+    switch (json_typeof(v)) {
+    case JSON_STRING: return json_pack("{s:O}", "stringValue", v);
+    case JSON_INTEGER: {
+        char n[32];
+        snprintf(n, sizeof(n), "%" PRId64, (int64_t)json_integer_value(v));
+        return json_pack("{s:s}", "intValue", n);
+    }
+    case JSON_REAL: return json_pack("{s:f}", "doubleValue", json_real_value(v));
+    case JSON_TRUE: return json_pack("{s:b}", "boolValue", 1);
+    case JSON_FALSE: return json_pack("{s:b}", "boolValue", 0);
+    case JSON_ARRAY: {
+        json_t *vals = json_array();
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) json_array_append_new(vals, any_value(x));
+        return json_pack("{s:{s:o}}", "arrayValue", "values", vals);
+    }
+    case JSON_OBJECT: {
+        json_t *vals = json_array();
+        const char *k;
+        json_t *x;
+        json_object_foreach((json_t *)v, k, x)
+            json_array_append_new(vals, json_pack("{s:s, s:o}", "key", k, "value", any_value(x)));
+        return json_pack("{s:{s:o}}", "kvlistValue", "values", vals);
+    }
+    default: return json_object();
+    }
+}
+
+static json_t *kv_list(const json_t *obj) {
+    json_t *out = json_array();
+    const char *k;
+    json_t *x;
+    json_object_foreach((json_t *)obj, k, x)
+        json_array_append_new(out, json_pack("{s:s, s:o}", "key", k, "value", any_value(x)));
+    return out;
+}
+
+static json_t *nanos(int64_t ns) {
+    char n[32];
+    snprintf(n, sizeof(n), "%" PRId64, ns);
+    return json_string(n);
+}
+
+json_t *wire_span_otlp(const json_t *row) {
+    json_t *flat = as_attributes_flatten(json_object_get(row, "attributes"));
+    json_t *events = json_array();
+    size_t i;
+    json_t *ev;
+    json_array_foreach(json_object_get(row, "events"), i, ev) {
+        int64_t ts = 0;
+        as_time_parse(json_string_value(json_object_get(ev, "timestamp")) ?
+                      json_string_value(json_object_get(ev, "timestamp")) : "", &ts);
+        json_t *ea = json_object_get(ev, "attributes");
+        json_array_append_new(events, json_pack("{s:O, s:o, s:o}",
+            "name", json_object_get(ev, "name") ? json_object_get(ev, "name") : json_null(),
+            "timeUnixNano", nanos(ts), "attributes", ea ? kv_list(ea) : json_array()));
+    }
+    const char *sc = json_string_value(json_object_get(row, "status_code"));
+    int code = sc && strcmp(sc, "OK") == 0 ? 1 : sc && strcmp(sc, "ERROR") == 0 ? 2 : 0;
+    json_t *out = json_pack(
+        "{s:o, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:{s:i, s:o}}",
+        "traceId", copy(row, "trace_id"),
+        "spanId", copy(row, "span_id"),
+        "parentSpanId", copy(row, "parent_id"),
+        "name", copy(row, "name"),
+        "kind", (int)iget(row, "otel_kind"),
+        "startTimeUnixNano", nanos(iget(row, "start_time")),
+        "endTimeUnixNano", nanos(iget(row, "end_time")),
+        "attributes", kv_list(flat ? flat : json_object()),
+        "events", events,
+        "status", "code", code, "message", copy(row, "status_message"));
+    json_decref(flat);
+    return out;
+}
+
+json_t *wire_trace_span(const json_t *row) {
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                     "id", wire_gid("Span", row, "id"),
+                     "span_id", copy(row, "span_id"),
+                     "parent_id", copy(row, "parent_id"),
+                     "name", copy(row, "name"),
+                     "span_kind", copy(row, "span_kind"),
+                     "status_code", copy(row, "status_code"),
+                     "start_time", wire_time(row, "start_time"),
+                     "end_time", wire_time(row, "end_time"));
+}
+
+json_t *wire_trace(const json_t *row, json_t *spans) {
+    json_t *t = json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+        "id", wire_gid("Trace", row, "id"),
+        "trace_id", copy(row, "trace_id"),
+        "project_id", wire_gid("Project", row, "project_id"),
+        "start_time", wire_time(row, "start_time"),
+        "end_time", wire_time(row, "end_time"),
+        "latency_ms", copy(row, "latency_ms"),
+        "token_count_prompt", copy(row, "token_count_prompt"),
+        "token_count_completion", copy(row, "token_count_completion"),
+        "token_count_total", copy(row, "token_count_total"),
+        "error_count", copy(row, "error_count"),
+        "span_count", copy(row, "span_count"));
+    json_t *sess = json_object_get(row, "session_rowid");
+    json_object_set_new(t, "session_id", json_is_integer(sess)
+                                             ? wire_gid("ProjectSession", row, "session_rowid")
+                                             : json_null());
+    if (spans) json_object_set_new(t, "spans", spans);
+    return t;
+}
+
+json_t *wire_session(const json_t *row) {
+    json_t *traces = json_array();
+    size_t i;
+    json_t *tr;
+    json_array_foreach(json_object_get(row, "traces"), i, tr)
+        json_array_append_new(traces, json_pack("{s:o, s:o, s:o, s:o}",
+            "id", wire_gid("Trace", tr, "id"), "trace_id", copy(tr, "trace_id"),
+            "start_time", wire_time(tr, "start_time"), "end_time", wire_time(tr, "end_time")));
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                     "id", wire_gid("ProjectSession", row, "id"),
+                     "session_id", copy(row, "session_id"),
+                     "project_id", wire_gid("Project", row, "project_id"),
+                     "start_time", wire_time(row, "start_time"),
+                     "end_time", wire_time(row, "end_time"),
+                     "traces", traces,
+                     "token_count_prompt", copy(row, "token_count_prompt"),
+                     "token_count_completion", copy(row, "token_count_completion"),
+                     "token_count_total", copy(row, "token_count_total"));
+}
+
+void wire_cursor_encode(int64_t a, int64_t b, char out[96]) {
+    char raw[64];
+    int n = snprintf(raw, sizeof(raw), "%" PRId64 ":%" PRId64, a, b);
+    as_base64_encode((const uint8_t *)raw, (size_t)n, out);
+}
+
+bool wire_cursor_decode(const char *s, int64_t *a, int64_t *b) {
+    uint8_t raw[64];
+    long n = as_base64_decode(s, strlen(s), raw, sizeof(raw) - 1);
+    if (n <= 0) return false;
+    raw[n] = '\0';
+    char *end;
+    long long x = strtoll((char *)raw, &end, 10);
+    if (*end != ':') return false;
+    long long y = strtoll(end + 1, &end, 10);
+    if (*end != '\0') return false;
+    *a = x;
+    *b = y;
+    return true;
+}

@@ -1,0 +1,26 @@
+/*
+ * wire.h - store rows (neutral JSON, see store.h) to Phoenix REST v1
+ * shapes: GlobalIDs, ISO 8601 times, flattened attributes; and the opaque
+ * pagination cursors.  Functions take a borrowed row, return a new value.
+ */
+#ifndef ASSAY_WIRE_H
+#define ASSAY_WIRE_H
+
+#include <jansson.h>
+
+#include "assay/common.h"
+
+json_t *wire_project(const json_t *row);
+json_t *wire_span(const json_t *row);
+json_t *wire_span_otlp(const json_t *row);
+json_t *wire_trace(const json_t *row, json_t *spans /* stolen, or NULL */);
+json_t *wire_trace_span(const json_t *row);
+json_t *wire_session(const json_t *row);
+json_t *wire_time(const json_t *row, const char *field);
+json_t *wire_gid(const char *type, const json_t *row, const char *field);
+
+/* Cursor: base64 of "a:b".  Decoding returns false on anything else. */
+void wire_cursor_encode(int64_t a, int64_t b, char out[96]);
+bool wire_cursor_decode(const char *s, int64_t *a, int64_t *b);
+
+#endif

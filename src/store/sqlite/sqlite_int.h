@@ -1,0 +1,95 @@
+/*
+ * sqlite_int.h - shared internals of the SQLite backend.
+ *
+ * Connections: one writer connection (the ingest writer thread's, with
+ * its statements prepared once) and a pool of general connections used by
+ * readers and by the occasional REST write (BEGIN IMMEDIATE + busy
+ * timeout).  All connections run in WAL mode with foreign keys on.
+ */
+#ifndef ASSAY_SQLITE_INT_H
+#define ASSAY_SQLITE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "../store_int.h"
+
+enum {
+    W_TRACE_FIND,
+    W_TRACE_INSERT,
+    W_TRACE_WIDEN,
+    W_TRACE_SET_SESSION,
+    W_PROJECT_ENSURE,
+    W_PROJECT_FIND,
+    W_SESSION_UPSERT,
+    W_SPAN_EXISTS,
+    W_SPAN_CHILD_SUMS,
+    W_SPAN_INSERT,
+    W_SPAN_PROPAGATE,
+    W__COUNT
+};
+
+typedef struct sq_store {
+    as_store base;
+    char *path;
+    sqlite3 *writer;
+    sqlite3_stmt *w[W__COUNT];
+    pthread_mutex_t pool_mu;
+    pthread_cond_t pool_cv;
+    sqlite3 **pool;
+    bool *pool_busy;
+    int pool_n;
+    int version;
+} sq_store;
+
+#define SQ(st) ((sq_store *)(st))
+
+/* Borrow and return a pool connection (blocks while all are busy). */
+sqlite3 *sq_acquire(sq_store *s);
+void sq_release(sq_store *s, sqlite3 *db);
+
+/* Error helper: AS_EDB with the statement's text and sqlite3_errmsg. */
+as_rc sq_error(sqlite3 *db, as_err *err, const char *what);
+/* Prepare one statement or fail with a message naming it. */
+as_rc sq_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, as_err *err);
+/* Bind an as_sql_params list starting at index 1. */
+void sq_bind_params(sqlite3_stmt *st, const as_sql_params *p);
+/* Run a statement sequence with no results (migrations, pragmas). */
+as_rc sq_exec(sqlite3 *db, const char *sql, as_err *err);
+
+int sq_migrate(sqlite3 *db, as_err *err);       /* returns version or -1 */
+int sq_latest_version(void);
+
+/* Backend entry points split across files. */
+as_rc sq_write_spans(as_store *, as_ingest_request **, size_t, as_rc *,
+                     as_err *, as_err *);
+as_rc sq_writer_prepare(sq_store *s, as_err *err);
+void sq_writer_finalize(sq_store *s);
+
+as_rc sq_project_list(as_store *, const char *, int64_t, int, json_t **,
+                      int64_t *, as_err *);
+as_rc sq_project_get(as_store *, int64_t, const char *, json_t **, as_err *);
+as_rc sq_project_create(as_store *, const char *, const char *, json_t **,
+                        as_err *);
+as_rc sq_project_update(as_store *, int64_t, const char *, json_t **, as_err *);
+as_rc sq_project_delete(as_store *, int64_t, as_err *);
+as_rc sq_span_query(as_store *, const as_span_query *, json_t **, bool *,
+                    int64_t *, int64_t *, as_err *);
+as_rc sq_trace_query(as_store *, const as_trace_query *, json_t **, bool *,
+                     as_err *);
+as_rc sq_trace_spans(as_store *, int64_t, json_t **, as_err *);
+as_rc sq_trace_get(as_store *, int64_t, const char *, json_t **, as_err *);
+as_rc sq_trace_delete(as_store *, int64_t, as_err *);
+as_rc sq_session_list(as_store *, int64_t, bool, int64_t, int, json_t **,
+                      bool *, as_err *);
+as_rc sq_session_get(as_store *, int64_t, const char *, json_t **, as_err *);
+as_rc sq_session_delete(as_store *, int64_t, as_err *);
+int64_t sq_span_count(as_store *);
+as_rc sq_delete_row(as_store *st, const char *sql, int64_t id,
+                    const char *what, as_err *err);
+
+/* Column helpers for building JSON rows. */
+json_t *sq_col_text(sqlite3_stmt *st, int i);      /* string or null */
+json_t *sq_col_json(sqlite3_stmt *st, int i);      /* parsed, or null */
+
+#endif
