@@ -27,8 +27,12 @@ else ifeq ($(BUILD),asan)
   MODE_LDFLAGS := -fsanitize=address,undefined
 else ifeq ($(BUILD),release)
   MODE_CFLAGS := -O2 -DNDEBUG
+else ifeq ($(BUILD),fuzz)
+  CC := clang
+  MODE_CFLAGS := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+  MODE_LDFLAGS := -fsanitize=address,undefined
 else
-  $(error BUILD must be dev, asan or release)
+  $(error BUILD must be dev, asan, release or fuzz)
 endif
 ALL_CFLAGS := $(BASE_CFLAGS) $(MODE_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := -pthread $(MODE_LDFLAGS) $(LDFLAGS)
@@ -48,10 +52,12 @@ LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(patsubst $(GEN)/%.c,$(O)/gen/%.
 FE_OBJ := $(patsubst %.c,$(O)/%.o,$(FE_SRC))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRC))
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRC))
 
-.PHONY: all run test unit blackbox fuzz bench clean deps test-deps check-headers
+.PHONY: all run test unit blackbox fuzz fuzz-targets bench clean deps test-deps check-headers
 all: $(O)/assay
 
 $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: src/otlp/proto/%.proto $(PROTOS)
@@ -102,8 +108,15 @@ run: deps
 test: test-deps
 	scripts/run-tests
 
+# libFuzzer targets; each links the library (and the server for the HTTP one).
 fuzz:
-	$(MAKE) -f tests/fuzz/Makefile
+	$(MAKE) BUILD=fuzz fuzz-targets
+
+fuzz-targets: $(FUZZ_BIN)
+
+$(O)/fuzz/%: tests/fuzz/%.c $(O)/libassay_fe.a $(O)/libassay.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Isrc -fsanitize=fuzzer -o $@ $< $(O)/libassay_fe.a $(O)/libassay.a $(ALL_LDFLAGS) -fsanitize=fuzzer $(LIBS)
 
 # Every public header compiles on its own.
 check-headers:

@@ -53,7 +53,8 @@ json_t *as_attributes_flatten(const json_t *nested);
  *
  * Parsed JSON-string attributes are parsed only when they are a JSON
  * object or array (nested at most AS_OTLP_JSON_MAX_DEPTH deep).
- * Non-string input.value / output.value become compact JSON text.
+ * Non-string input.value / output.value become compact JSON text (reals
+ * with 15 significant digits).
  *
  * gen_ai.* mapping (each target only when absent, also when present in
  * nested form):

@@ -60,7 +60,7 @@ bool as_json_depth_within(const char *s, size_t n, int max_depth);
 void as_otlp_shorten(const char *s, char out[AS_OTLP_SHORT_MAX]);
 /* Location of a span for error messages:
  * resourceSpans[ri].scopeSpans[si].spans[pi] (name "<first 64 bytes>"),
- * the name part left out when name is NULL. */
+ * the name part left out when name is NULL or empty. */
 void as_otlp_where(char *out, size_t cap, size_t ri, size_t si, size_t pi,
                    const char *name);
 

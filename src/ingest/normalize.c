@@ -66,9 +66,10 @@ static json_t *parse_json_text(const char *s, size_t n) {
     return json_loadb(s, n, 0, NULL);
 }
 
-/* Compact JSON text of any value, as a new json string. */
+/* Compact JSON text of any value, as a new json string.  Reals are written
+ * with 15 significant digits (0.7, not jansson's default 0.69999999999999996). */
 static json_t *to_json_text(const json_t *v) {
-    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
     if (!text) return json_string_nocheck("null");
     json_t *s = json_string_nocheck(text);
     free(text);
@@ -464,6 +465,13 @@ static as_rc normalize_span(as_span *s, unflat *u) {
     }
     scan_flags f = { 0 };
     rewrite_values(s->attributes, &f);
+    if (!f.kind_present) {            /* nested form (already normalised) */
+        const json_t *k = lookup(s->attributes, "openinference.span.kind");
+        if (k) {
+            f.kind_present = true;
+            if (json_is_string(k)) f.kind = as_span_kind_canonical(json_string_value(k));
+        }
+    }
     if (f.gen_ai) map_gen_ai(s->attributes, &f);
     s->span_kind = f.kind ? f.kind : "UNKNOWN";
     if (f.dotted) {

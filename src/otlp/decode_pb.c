@@ -100,7 +100,7 @@ void as_otlp_shorten(const char *s, char out[AS_OTLP_SHORT_MAX]) {
 
 void as_otlp_where(char *out, size_t cap, size_t ri, size_t si, size_t pi,
                    const char *name) {
-    if (name) {
+    if (name && *name) {
         char shown[AS_OTLP_SHORT_MAX];
         as_otlp_shorten(name, shown);
         snprintf(out, cap, "resourceSpans[%zu].scopeSpans[%zu].spans[%zu] (name \"%s\")",

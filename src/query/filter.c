@@ -84,6 +84,12 @@ static bool is_alpha(int c) {
 static bool is_digit(int c) { return c >= '0' && c <= '9'; }
 static bool is_word(int c) { return is_alpha(c) || is_digit(c); }
 
+static bool all_digits(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!is_digit(s[i])) return false;
+    return n > 0;
+}
+
 /* Index of the first byte that is not part of valid UTF-8, or n. */
 static size_t utf8_check(const unsigned char *s, size_t n) {
     size_t i = 0;
@@ -551,8 +557,7 @@ static node *parse_path(parser *p) {
             const token *t = &p->tok;
             if (t->kind == T_STR) {
                 push_seg(p, &v, &nv, &cap, t->s, t->slen);
-            } else if (t->kind == T_NUM && t->is_int &&
-                       strspn(p->src + t->off, "0123456789") >= t->len) {
+            } else if (t->kind == T_NUM && t->is_int && all_digits(p->src + t->off, t->len)) {
                 push_seg(p, &v, &nv, &cap, p->src + t->off, t->len);
             } else {
                 ok = fail(p, AS_EINVAL, tcol(p),

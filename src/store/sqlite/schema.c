@@ -8,8 +8,10 @@
  * Index design (see docs/storage.md): ingest speed is decided by how many
  * B-trees receive random keys.  Span rows are keyed by rowid (sequential);
  * secondary indexes lead with near-sequential keys (trace rowid, project
- * + time) except the one unique index on the 8-byte span id, stored as an
- * INTEGER so that its B-tree stays small.  Trace ids are 16-byte BLOBs.
+ * + time); span ids are unique within their trace (trace rowid, span id),
+ * not through a global index on the random span id, which would dirty one
+ * random page per inserted span.  Trace ids are 16-byte BLOBs (one random
+ * key per trace, an order of magnitude fewer than spans).
  * Times are unix nanoseconds (INTEGER).
  */
 #include "sqlite_int.h"
@@ -64,7 +66,7 @@ static const char *const migrations[] = {
     "  cumulative_error_count INTEGER NOT NULL,"
     "  cumulative_llm_token_count_prompt INTEGER NOT NULL,"
     "  cumulative_llm_token_count_completion INTEGER NOT NULL);"
-    "CREATE UNIQUE INDEX ix_spans_span_id ON spans(span_id);"
+    "CREATE UNIQUE INDEX ix_spans_trace_span ON spans(trace_rowid, span_id);"
     "CREATE INDEX ix_spans_trace_parent ON spans(trace_rowid, parent_id);"
     "CREATE INDEX ix_spans_project_start ON spans(project_id, start_time);"
     "CREATE TABLE span_annotations ("

@@ -41,7 +41,7 @@ static const char *const wsql[W__COUNT] = {
         "end_time) VALUES(?, ?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET "
         "start_time = min(start_time, excluded.start_time), "
         "end_time = max(end_time, excluded.end_time) RETURNING id",
-    [W_SPAN_EXISTS] = "SELECT 1 FROM spans WHERE span_id = ?",
+    [W_SPAN_EXISTS] = "SELECT 1 FROM spans WHERE trace_rowid = ? AND span_id = ?",
     [W_SPAN_CHILD_SUMS] =
         "SELECT total(cumulative_error_count), "
         "total(cumulative_llm_token_count_prompt), "
@@ -56,14 +56,14 @@ static const char *const wsql[W__COUNT] = {
         "cumulative_llm_token_count_prompt, "
         "cumulative_llm_token_count_completion) VALUES(?, ?, ?, ?, ?, ?, ?, "
         "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(span_id) DO NOTHING",
+        "ON CONFLICT(trace_rowid, span_id) DO NOTHING",
     [W_SPAN_PROPAGATE] =
         "UPDATE spans SET cumulative_error_count = cumulative_error_count + ?, "
         "cumulative_llm_token_count_prompt = "
         "cumulative_llm_token_count_prompt + ?, "
         "cumulative_llm_token_count_completion = "
-        "cumulative_llm_token_count_completion + ? WHERE span_id = ? "
-        "RETURNING parent_id",
+        "cumulative_llm_token_count_completion + ? WHERE trace_rowid = ? AND "
+        "span_id = ? RETURNING parent_id",
 };
 
 as_rc sq_writer_prepare(sq_store *s, as_err *err) {
@@ -212,7 +212,8 @@ static as_rc scan_existing(wctx *c, size_t i) {
     sq_store *s = c->s;
     as_ingest_span *it = &c->r->items[i];
     sqlite3_stmt *e = s->w[W_SPAN_EXISTS];
-    sqlite3_bind_int64(e, 1, id64(it->span->span_id));
+    sqlite3_bind_int64(e, 1, c->ws[i].trace_rowid);
+    sqlite3_bind_int64(e, 2, id64(it->span->span_id));
     int rc = sqlite3_step(e);
     sqlite3_reset(e);
     if (rc == SQLITE_ROW) { c->ws[i].dup = true; return AS_OK; }
@@ -274,14 +275,15 @@ static as_rc insert_span(wctx *c, size_t i) {
 }
 
 /* Step 5: add a subtree's totals to its stored ancestors. */
-static as_rc propagate(wctx *c, const as_ingest_span *top) {
+static as_rc propagate(wctx *c, const as_ingest_span *top, int64_t trace_rowid) {
     sqlite3_stmt *u = c->s->w[W_SPAN_PROPAGATE];
     int64_t parent = id64(top->span->parent_id);
     for (int depth = 0; depth < 10000; depth++) {
         sqlite3_bind_int64(u, 1, top->cum_errors);
         sqlite3_bind_int64(u, 2, top->cum_prompt);
         sqlite3_bind_int64(u, 3, top->cum_completion);
-        sqlite3_bind_int64(u, 4, parent);
+        sqlite3_bind_int64(u, 4, trace_rowid);
+        sqlite3_bind_int64(u, 5, parent);
         int rc = sqlite3_step(u);
         bool more = rc == SQLITE_ROW && sqlite3_column_type(u, 0) != SQLITE_NULL;
         if (more) parent = sqlite3_column_int64(u, 0);
@@ -348,7 +350,7 @@ static as_rc write_request(sq_store *s, as_ingest_request *r, as_err *err) {
         int p = it->parent_index;
         if (p >= 0 && !c.ws[p].dup) continue;          /* not a subtree top */
         if (!it->cum_errors && !it->cum_prompt && !it->cum_completion) continue;
-        rc = propagate(&c, it);
+        rc = propagate(&c, it, c.ws[i].trace_rowid);
     }
     free(order);
     free(c.ws);

@@ -9,7 +9,7 @@
 
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -253,87 +253,148 @@ export async function startServer(opts = {}) {
 }
 
 /**
- * Plain HTTP/1.1 request on a fresh connection (no keep-alive: servers get
- * killed under us).  Resolves {status, headers, body: Buffer, text(), json()}
- * even when the server answers before reading the whole body (413); rejects
- * only when no response arrived.
+ * Plain HTTP/1.1 request on a fresh TCP connection ("connection: close"; no
+ * keep-alive, servers get killed under us), written by hand so that a
+ * response the server sends before it has read the whole body (413) is still
+ * seen: write errors (EPIPE, ECONNRESET) are ignored while a complete response
+ * can be parsed from what came back.  Resolves {status, headers (lower-case
+ * keys), body: Buffer, text(), json()}; rejects when no complete response
+ * arrived.  A "transfer-encoding: chunked" header makes the body go out in
+ * chunks with no Content-Length.
  */
 export function request(method, url, { headers = {}, body, timeoutMs } = {}) {
   const ms = timeoutMs ?? scaled(30000);
+  const u = new URL(url);
+  const h = {};
+  for (const [k, v] of Object.entries(headers)) h[k.toLowerCase()] = String(v);
+  const chunked = /chunked/i.test(h["transfer-encoding"] || "");
+  h.host = h.host || u.host;
+  h.connection = "close";
+  if (body != null && !chunked && h["content-length"] === undefined) h["content-length"] = String(body.length);
+  if (body == null && !chunked && ["POST", "PUT", "PATCH"].includes(method) && h["content-length"] === undefined) {
+    h["content-length"] = "0";
+  }
+  const head = Buffer.from(
+    `${method} ${u.pathname}${u.search} HTTP/1.1\r\n` +
+      Object.entries(h)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join("") +
+      "\r\n",
+    "latin1",
+  );
   return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const h = { ...headers };
-    const chunked = Object.entries(h).some(
-      ([k, v]) => k.toLowerCase() === "transfer-encoding" && /chunked/i.test(String(v)),
-    );
-    if (body != null && !chunked && !Object.keys(h).some((k) => k.toLowerCase() === "content-length")) {
-      h["content-length"] = String(body.length);
-    }
-    const req = http.request(
-      {
-        method,
-        hostname: u.hostname,
-        port: u.port,
-        path: u.pathname + u.search,
-        headers: h,
-        agent: false,
-      },
-      (res) => {
-        const chunks = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => {
-          clearTimeout(timer);
-          const buf = Buffer.concat(chunks);
-          resolve({
-            status: res.statusCode,
-            headers: res.headers,
-            body: buf,
-            text: () => buf.toString("utf8"),
-            json: () => {
-              try {
-                return JSON.parse(buf.toString("utf8"));
-              } catch (e) {
-                throw new Error(
-                  `${method} ${u.pathname}${u.search} -> ${res.statusCode}: body is not JSON (${e.message}): ${buf
-                    .toString("utf8")
-                    .slice(0, 500)}`,
-                );
-              }
-            },
-          });
-        });
-        res.on("error", (e) => {
-          clearTimeout(timer);
-          reject(e);
-        });
-      },
-    );
-    const timer = setTimeout(() => {
-      req.destroy(new Error(`${method} ${url}: no response within ${ms} ms`));
-    }, ms);
-    let responded = false;
-    req.on("response", () => {
-      responded = true;
-    });
-    req.on("error", (e) => {
-      if (responded) return; // e.g. EPIPE after an early 413: the response wins
+    const sock = net.connect({ host: u.hostname, port: Number(u.port) });
+    const chunks = [];
+    let sockErr = null;
+    let settled = false;
+    const finish = (err, val) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      reject(e);
-    });
-    if (body != null && chunked) {
-      // several chunks, so the server cannot learn the size up front
-      const step = 64 * 1024;
-      for (let off = 0; off < body.length; off += step) {
-        if (req.destroyed) break;
-        req.write(body.subarray(off, off + step));
+      sock.destroy();
+      if (err) reject(err);
+      else resolve(val);
+    };
+    const tryParse = (final) => {
+      const res = parseHttpResponse(Buffer.concat(chunks), final, method);
+      if (res) finish(null, res);
+      else if (final) {
+        const got = Buffer.concat(chunks);
+        finish(
+          sockErr ||
+            new Error(
+              `${method} ${u.pathname}${u.search}: connection closed without a complete response` +
+                (got.length ? ` (got ${got.length} bytes: ${JSON.stringify(got.subarray(0, 200).toString("latin1"))})` : ""),
+            ),
+        );
       }
-      req.end();
-    } else if (body != null) {
-      req.end(body);
-    } else {
-      req.end();
-    }
+    };
+    const timer = setTimeout(() => finish(new Error(`${method} ${url}: no response within ${ms} ms`)), ms);
+    sock.on("data", (d) => {
+      chunks.push(d);
+      tryParse(false);
+    });
+    sock.on("end", () => tryParse(true));
+    sock.on("close", () => tryParse(true));
+    sock.on("error", (e) => {
+      sockErr = sockErr || e; // EPIPE/ECONNRESET after an early answer: keep reading
+    });
+    sock.on("connect", () => {
+      const write = (b) => {
+        if (!sock.destroyed && sock.writable) sock.write(b);
+      };
+      write(head);
+      if (body != null && chunked) {
+        const step = 64 * 1024;
+        for (let off = 0; off < body.length; off += step) {
+          const part = body.subarray(off, off + step);
+          write(Buffer.concat([Buffer.from(part.length.toString(16) + "\r\n"), part, Buffer.from("\r\n")]));
+        }
+        write(Buffer.from("0\r\n\r\n"));
+      } else if (body != null && body.length) {
+        write(body);
+      } else if (chunked) {
+        write(Buffer.from("0\r\n\r\n"));
+      }
+    });
   });
+}
+
+/** Parse one HTTP/1.1 response from buf; null when incomplete (unless final: then read-to-close body). */
+function parseHttpResponse(buf, final, method) {
+  const end = buf.indexOf("\r\n\r\n");
+  if (end < 0) return null;
+  const lines = buf.subarray(0, end).toString("latin1").split("\r\n");
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]);
+  if (!m) throw new Error(`not an HTTP response: ${JSON.stringify(lines[0])}`);
+  const status = Number(m[1]);
+  const headers = {};
+  for (const line of lines.slice(1)) {
+    const i = line.indexOf(":");
+    if (i < 0) continue;
+    const k = line.slice(0, i).trim().toLowerCase();
+    const v = line.slice(i + 1).trim();
+    headers[k] = headers[k] !== undefined ? `${headers[k]}, ${v}` : v;
+  }
+  let rest = buf.subarray(end + 4);
+  let body;
+  if (method === "HEAD" || status === 204 || status === 304 || (status >= 100 && status < 200)) {
+    body = Buffer.alloc(0);
+  } else if (/chunked/i.test(headers["transfer-encoding"] || "")) {
+    const parts = [];
+    for (;;) {
+      const le = rest.indexOf("\r\n");
+      if (le < 0) return null;
+      const size = parseInt(rest.subarray(0, le).toString("latin1"), 16);
+      if (Number.isNaN(size)) throw new Error("bad chunk size in response");
+      if (size === 0) break;
+      if (rest.length < le + 2 + size + 2) return null;
+      parts.push(rest.subarray(le + 2, le + 2 + size));
+      rest = rest.subarray(le + 2 + size + 2);
+    }
+    body = Buffer.concat(parts);
+  } else if (headers["content-length"] !== undefined) {
+    const n = Number(headers["content-length"]);
+    if (rest.length < n) return null;
+    body = rest.subarray(0, n);
+  } else {
+    if (!final) return null;
+    body = rest;
+  }
+  const path = "";
+  return {
+    status,
+    headers,
+    body,
+    text: () => body.toString("utf8"),
+    json: () => {
+      try {
+        return JSON.parse(body.toString("utf8"));
+      } catch (e) {
+        throw new Error(`HTTP ${status}: body is not JSON (${e.message}): ${body.toString("utf8").slice(0, 500)}${path}`);
+      }
+    },
+  };
 }
 
 /** Describe a response for assertion messages. */
@@ -406,13 +467,23 @@ export function versionAtLeast(v, min) {
 export function attr(span, key) {
   const a = span?.attributes;
   if (!a) return undefined;
-  if (Object.prototype.hasOwnProperty.call(a, key)) return a[key];
-  let cur = a;
-  for (const part of key.split(".")) {
-    if (cur == null || typeof cur !== "object") return undefined;
-    cur = cur[part];
+  const parts = key.split(".");
+  // longest flat prefix first ("tool.parameters" → {...}), then walk the rest
+  for (let i = parts.length; i >= 1; i--) {
+    const head = parts.slice(0, i).join(".");
+    if (!Object.prototype.hasOwnProperty.call(a, head)) continue;
+    let cur = a[head];
+    let ok = true;
+    for (const p of parts.slice(i)) {
+      if (cur == null || typeof cur !== "object") {
+        ok = false;
+        break;
+      }
+      cur = cur[p];
+    }
+    if (ok && cur !== undefined) return cur;
   }
-  return cur;
+  return undefined;
 }
 
 /** Parse Prometheus text exposition into [{name, labels, value}]. */
