@@ -25,6 +25,7 @@ typedef enum as_rc {
     AS_EUNSUPPORTED, /* content type / encoding / feature not supported   */
     AS_EFULL,        /* a bounded queue is full: retry later              */
     AS_EUNPROCESSABLE, /* well-formed but semantically invalid            */
+    AS_EFORBIDDEN,   /* not allowed (e.g. deleting the default project)   */
     AS_EIO,          /* file system or socket failure                     */
     AS_EDB,          /* storage engine failure                            */
     AS_ESHUTDOWN,    /* the component is stopping                         */

@@ -52,6 +52,7 @@ const char *as_rc_name(as_rc rc) {
         [AS_EUNSUPPORTED] = "unsupported",
         [AS_EFULL] = "queue_full",
         [AS_EUNPROCESSABLE] = "unprocessable",
+        [AS_EFORBIDDEN] = "forbidden",
         [AS_EIO] = "io_error",
         [AS_EDB] = "storage_error",
         [AS_ESHUTDOWN] = "shutting_down",

@@ -115,7 +115,14 @@ void h_project_update(as_req *r) {
 void h_project_delete(as_req *r) {
     int64_t id;
     as_err e;
-    if (!as_req_project(r, r->params[0], &id, NULL)) return;
+    json_t *row;
+    if (!as_req_project(r, r->params[0], &id, &row)) return;
+    bool is_default = strcmp(json_string_value(json_object_get(row, "name")), "default") == 0;
+    json_decref(row);
+    if (is_default) {
+        as_reply_error(r, AS_EFORBIDDEN, "the default project cannot be deleted");
+        return;
+    }
     if (as_store_project_delete(r->srv->store, id, &e) != AS_OK) {
         as_reply_err(r, &e);
         return;

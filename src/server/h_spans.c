@@ -56,12 +56,32 @@ static bool parse_params(as_req *r, span_params *p) {
         lists[i].list->v = p->lists[i];
         lists[i].list->n = as_req_query_all(r, lists[i].name, p->lists[i], MAX_LIST);
     }
+    for (size_t i = 0; i < p->q.kinds.n; i++) {
+        if (strcmp(as_span_kind_canonical(p->q.kinds.v[i]), p->q.kinds.v[i]) != 0 &&
+            strcmp(p->q.kinds.v[i], "UNKNOWN") != 0) {
+            char msg[200];
+            snprintf(msg, sizeof(msg), "span_kind '%.40s' is not one of LLM, CHAIN, TOOL, "
+                     "AGENT, RETRIEVER, EMBEDDING, RERANKER, GUARDRAIL, EVALUATOR, PROMPT, "
+                     "UNKNOWN", p->q.kinds.v[i]);
+            as_reply_error(r, AS_EUNPROCESSABLE, msg);
+            return false;
+        }
+    }
+    for (size_t i = 0; i < p->q.status_codes.n; i++) {
+        const char *c = p->q.status_codes.v[i];
+        if (strcmp(c, "OK") != 0 && strcmp(c, "ERROR") != 0 && strcmp(c, "UNSET") != 0) {
+            char msg[160];
+            snprintf(msg, sizeof(msg), "status_code '%.40s' is not one of OK, ERROR, UNSET", c);
+            as_reply_error(r, AS_EUNPROCESSABLE, msg);
+            return false;
+        }
+    }
     size_t na = as_req_query_all(r, "attribute", p->attr, MAX_LIST);
     p->q.attr_keys.v = (const char **)p->attr_keys;
     p->q.attr_values = p->attr_values;
     for (size_t i = 0; i < na; i++) {
         const char *colon = strchr(p->attr[i], ':');
-        if (!colon || colon == p->attr[i]) {
+        if (!colon || colon == p->attr[i] || colon[1] == '\0') {
             char msg[200];
             snprintf(msg, sizeof(msg), "attribute filter '%.100s' must look like key:value",
                      p->attr[i]);

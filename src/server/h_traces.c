@@ -150,13 +150,17 @@ void h_sessions_list(as_req *r) {
     as_reply_page(r, data, has_next ? cur : NULL);
 }
 
+static as_rc find_session(as_req *r, const char *ident, json_t **row, as_err *e) {
+    int64_t rowid;
+    return as_globalid_decode(ident, "ProjectSession", &rowid)
+               ? as_store_session_get(r->srv->store, rowid, NULL, row, e)
+               : as_store_session_get(r->srv->store, 0, ident, row, e);
+}
+
 static bool get_session(as_req *r, json_t **row) {
     const char *ident = r->params[0];
-    int64_t rowid;
     as_err e;
-    as_rc rc = as_globalid_decode(ident, "ProjectSession", &rowid)
-                   ? as_store_session_get(r->srv->store, rowid, NULL, row, &e)
-                   : as_store_session_get(r->srv->store, 0, ident, row, &e);
+    as_rc rc = find_session(r, ident, row, &e);
     if (rc == AS_OK) return true;
     char msg[200];
     snprintf(msg, sizeof(msg), "session '%.100s' not found", ident);
@@ -180,4 +184,38 @@ void h_session_delete(as_req *r) {
     json_decref(row);
     if (as_store_session_delete(r->srv->store, id, &e) != AS_OK) as_reply_err(r, &e);
     else as_reply_text(r, 204, "text/plain", "");
+}
+
+/* POST /v1/sessions/delete {"session_identifiers": [...]}: unknown ones
+ * are skipped, as Phoenix does. */
+void h_sessions_delete(as_req *r) {
+    json_t *body = as_req_json_body(r);
+    if (!body) return;
+    json_t *ids = json_object_get(body, "session_identifiers");
+    if (!json_is_array(ids)) {
+        json_decref(body);
+        as_reply_error(r, AS_EUNPROCESSABLE, "'session_identifiers' must be an array of strings");
+        return;
+    }
+    size_t i;
+    json_t *id;
+    json_array_foreach(ids, i, id) {
+        json_t *row;
+        as_err e;
+        if (!json_is_string(id)) continue;
+        as_rc rc = find_session(r, json_string_value(id), &row, &e);
+        if (rc == AS_ENOTFOUND) continue;
+        if (rc == AS_OK) {
+            rc = as_store_session_delete(r->srv->store,
+                                         json_integer_value(json_object_get(row, "id")), &e);
+            json_decref(row);
+        }
+        if (rc != AS_OK && rc != AS_ENOTFOUND) {
+            json_decref(body);
+            as_reply_err(r, &e);
+            return;
+        }
+    }
+    json_decref(body);
+    as_reply_text(r, 204, "text/plain", "");
 }

@@ -194,13 +194,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             else as_reply_error(r, AS_ENOTFOUND, "no such endpoint");
             if (mismatch) r->status = 405;
         } else {
+            /* An oversized body is read and discarded, then answered
+             * 413: answering before reading makes MHD close the socket
+             * while the client is still sending, and the client then sees
+             * a reset instead of the 413. */
             const char *cl = as_req_header(r, "Content-Length");
-            if (cl && strtoull(cl, NULL, 10) > srv->cfg.max_body) {
-                /* Answer at once; MHD closes the connection unread. */
-                r->body_too_large = true;
-                run_handler(r);
-                return send_reply(r);
-            }
+            if (cl && strtoull(cl, NULL, 10) > srv->cfg.max_body) r->body_too_large = true;
         }
         return MHD_YES;
     }

@@ -21,6 +21,7 @@ int as_http_status(as_rc rc) {
     case AS_ETOOBIG: return 413;
     case AS_EUNSUPPORTED: return 415;
     case AS_EUNPROCESSABLE: return 422;
+    case AS_EFORBIDDEN: return 403;
     case AS_EFULL: return 503;
     case AS_ESHUTDOWN: return 503;
     case AS_EIO: case AS_EDB: case AS_EINTERNAL: return 500;

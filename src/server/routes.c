@@ -25,6 +25,7 @@ static const as_route routes[] = {
     { "GET", "/v1/projects/{}/sessions", h_sessions_list, false },
     { "GET", "/v1/sessions/{}", h_session_get, false },
     { "DELETE", "/v1/sessions/{}", h_session_delete, false },
+    { "POST", "/v1/sessions/delete", h_sessions_delete, false },
 };
 
 /* Match path (a writable copy) against pattern; captured segments are

@@ -21,7 +21,7 @@
 #include "assay/store.h"
 
 /* The Phoenix REST behaviour we match; sent as x-phoenix-server-version. */
-#define AS_PHOENIX_COMPAT_VERSION "11.38.0"
+#define AS_PHOENIX_COMPAT_VERSION "14.9.0"
 
 typedef struct as_server_config {
     const char *host;
@@ -143,6 +143,7 @@ void h_trace_delete(as_req *r);
 void h_sessions_list(as_req *r);
 void h_session_get(as_req *r);
 void h_session_delete(as_req *r);
+void h_sessions_delete(as_req *r);
 void h_root(as_req *r);
 
 #endif

@@ -59,32 +59,28 @@ json_t *wire_span(const json_t *row) {
         "cumulative_token_count_completion", copy(row, "cumulative_token_count_completion"));
 }
 
-/* OTLP/JSON AnyValue of a JSON value. */
+/* OtlpAnyValue of a JSON value: Phoenix's /spans/otlpv1 uses the
+ * snake_case field names of its OtlpSpan schema (string_value, ...). */
 static json_t *any_value(const json_t *v) {
     switch (json_typeof(v)) {
-    case JSON_STRING: return json_pack("{s:O}", "stringValue", v);
-    case JSON_INTEGER: {
-        char n[32];
-        snprintf(n, sizeof(n), "%" PRId64, (int64_t)json_integer_value(v));
-        return json_pack("{s:s}", "intValue", n);
-    }
-    case JSON_REAL: return json_pack("{s:f}", "doubleValue", json_real_value(v));
-    case JSON_TRUE: return json_pack("{s:b}", "boolValue", 1);
-    case JSON_FALSE: return json_pack("{s:b}", "boolValue", 0);
+    case JSON_STRING: return json_pack("{s:O}", "string_value", v);
+    case JSON_INTEGER: return json_pack("{s:I}", "int_value", json_integer_value(v));
+    case JSON_REAL: return json_pack("{s:f}", "double_value", json_real_value(v));
+    case JSON_TRUE: return json_pack("{s:b}", "bool_value", 1);
+    case JSON_FALSE: return json_pack("{s:b}", "bool_value", 0);
     case JSON_ARRAY: {
         json_t *vals = json_array();
         size_t i;
         json_t *x;
         json_array_foreach(v, i, x) json_array_append_new(vals, any_value(x));
-        return json_pack("{s:{s:o}}", "arrayValue", "values", vals);
+        return json_pack("{s:{s:o}}", "array_value", "values", vals);
     }
     case JSON_OBJECT: {
-        json_t *vals = json_array();
-        const char *k;
-        json_t *x;
-        json_object_foreach((json_t *)v, k, x)
-            json_array_append_new(vals, json_pack("{s:s, s:o}", "key", k, "value", any_value(x)));
-        return json_pack("{s:{s:o}}", "kvlistValue", "values", vals);
+        /* the schema has no kvlist: nested objects travel as JSON text */
+        char *text = json_dumps(v, JSON_COMPACT);
+        json_t *out = json_pack("{s:s}", "string_value", text ? text : "{}");
+        free(text);
+        return out;
     }
     default: return json_object();
     }
@@ -99,12 +95,6 @@ static json_t *kv_list(const json_t *obj) {
     return out;
 }
 
-static json_t *nanos(int64_t ns) {
-    char n[32];
-    snprintf(n, sizeof(n), "%" PRId64, ns);
-    return json_string(n);
-}
-
 json_t *wire_span_otlp(const json_t *row) {
     json_t *flat = as_attributes_flatten(json_object_get(row, "attributes"));
     json_t *events = json_array();
@@ -112,24 +102,24 @@ json_t *wire_span_otlp(const json_t *row) {
     json_t *ev;
     json_array_foreach(json_object_get(row, "events"), i, ev) {
         int64_t ts = 0;
-        as_time_parse(json_string_value(json_object_get(ev, "timestamp")) ?
-                      json_string_value(json_object_get(ev, "timestamp")) : "", &ts);
+        const char *iso = json_string_value(json_object_get(ev, "timestamp"));
+        if (iso) as_time_parse(iso, &ts);
         json_t *ea = json_object_get(ev, "attributes");
-        json_array_append_new(events, json_pack("{s:O, s:o, s:o}",
-            "name", json_object_get(ev, "name") ? json_object_get(ev, "name") : json_null(),
-            "timeUnixNano", nanos(ts), "attributes", ea ? kv_list(ea) : json_array()));
+        json_array_append_new(events, json_pack("{s:o, s:I, s:o}",
+            "name", copy(ev, "name"), "time_unix_nano", (json_int_t)ts,
+            "attributes", ea ? kv_list(ea) : json_array()));
     }
     const char *sc = json_string_value(json_object_get(row, "status_code"));
     int code = sc && strcmp(sc, "OK") == 0 ? 1 : sc && strcmp(sc, "ERROR") == 0 ? 2 : 0;
     json_t *out = json_pack(
-        "{s:o, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:{s:i, s:o}}",
-        "traceId", copy(row, "trace_id"),
-        "spanId", copy(row, "span_id"),
-        "parentSpanId", copy(row, "parent_id"),
+        "{s:o, s:o, s:o, s:o, s:i, s:I, s:I, s:o, s:o, s:{s:i, s:o}}",
+        "trace_id", copy(row, "trace_id"),
+        "span_id", copy(row, "span_id"),
+        "parent_span_id", copy(row, "parent_id"),
         "name", copy(row, "name"),
         "kind", (int)iget(row, "otel_kind"),
-        "startTimeUnixNano", nanos(iget(row, "start_time")),
-        "endTimeUnixNano", nanos(iget(row, "end_time")),
+        "start_time_unix_nano", (json_int_t)iget(row, "start_time"),
+        "end_time_unix_nano", (json_int_t)iget(row, "end_time"),
         "attributes", kv_list(flat ? flat : json_object()),
         "events", events,
         "status", "code", code, "message", copy(row, "status_message"));

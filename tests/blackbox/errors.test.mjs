@@ -324,26 +324,35 @@ describe("OTLP rejected forms — right status, message, nothing stored, server 
     await expectRejected(f.project, () => server.postTraces(json(f.req), { ...JSON_CT, "content-encoding": "br" }), 415, "content-encoding br");
   });
 
-  it("body over --max-body → 413 (Content-Length, chunked, and inflated gzip)", async () => {
-    const big = () => {
-      const f = fresh("big");
-      f.req.resourceSpans[0].scopeSpans[0].spans[0].attributes.push({ key: "blob", value: { stringValue: "x".repeat(MAX_BODY + 512 * 1024) } });
-      return f;
-    };
-    const a = big();
-    await expectRejected(a.project, () => server.postTraces(json(a.req), JSON_CT), 413, "body over --max-body (Content-Length)");
-    const b = big();
-    await expectRejected(b.project, () => server.postTraces(json(b.req), { ...JSON_CT, "transfer-encoding": "chunked" }), 413, "body over --max-body (chunked)");
-    const c = big();
-    const gz = zlib.gzipSync(json(c.req));
+  const bigRequest = (extra = 512 * 1024) => {
+    const f = fresh("big");
+    f.req.resourceSpans[0].scopeSpans[0].spans[0].attributes.push({ key: "blob", value: { stringValue: "x".repeat(MAX_BODY + extra) } });
+    return f;
+  };
+
+  it("body over --max-body → 413 (Expect: 100-continue, chunked, inflated gzip); just under is fine", async () => {
+    const b = bigRequest();
+    await expectRejected(b.project, () => server.postTraces(json(b.req), { ...JSON_CT, expect: "100-continue" }), 413, "body over --max-body (Content-Length + Expect: 100-continue)");
+    const c = bigRequest();
+    await expectRejected(c.project, () => server.postTraces(json(c.req), { ...JSON_CT, "transfer-encoding": "chunked" }), 413, "body over --max-body (chunked)");
+    const d = bigRequest();
+    const gz = zlib.gzipSync(json(d.req));
     assert.ok(gz.length < MAX_BODY / 4, "the compressed body itself is small");
-    await expectRejected(c.project, () => server.postTraces(gz, { ...JSON_CT, "content-encoding": "gzip" }), 413, "gzip body inflating beyond --max-body");
-    // just under the limit is fine
-    const d = fresh("under");
-    d.req.resourceSpans[0].scopeSpans[0].spans[0].attributes.push({ key: "blob", value: { stringValue: "y".repeat(MAX_BODY - 64 * 1024) } });
-    const ok = await server.postTraces(json(d.req), JSON_CT);
+    await expectRejected(d.project, () => server.postTraces(gz, { ...JSON_CT, "content-encoding": "gzip" }), 413, "gzip body inflating beyond --max-body");
+    const u = fresh("under");
+    u.req.resourceSpans[0].scopeSpans[0].spans[0].attributes.push({ key: "blob", value: { stringValue: "y".repeat(MAX_BODY - 64 * 1024) } });
+    const ok = await server.postTraces(json(u.req), JSON_CT);
     assert.equal(ok.status, 200, `a body under --max-body: ${show(ok)}`);
-    assert.equal(await spanCount(server, d.project), 2);
+    assert.equal(await spanCount(server, u.project), 2);
+  });
+
+  it("body over --max-body sent whole with Content-Length and no Expect (as the OTel exporters do) → the client receives 413", async () => {
+    // A server that answers early and closes while the request body is still
+    // arriving makes the kernel reset the connection; the client then sees
+    // EPIPE/ECONNRESET instead of the 413.  The exporters would retry that as a
+    // network error.  The answer must reach the client (drain, or lingering close).
+    const a = bigRequest();
+    await expectRejected(a.project, () => server.postTraces(json(a.req), JSON_CT), 413, "body over --max-body (Content-Length, body sent at once)");
   });
 
   it("bad compressed bodies → 400", async () => {
@@ -357,23 +366,32 @@ describe("OTLP rejected forms — right status, message, nothing stored, server 
     await expectRejected(f.project, () => server.postTraces(Buffer.from([0x78, 0x9c, 0x01, 0x02]), { ...PB_CT, "content-encoding": "deflate" }), 400, "garbage declared deflate");
   });
 
-  it("JSON nested too deep → 400 (raw arrays, OTLP arrayValue, protobuf AnyValue)", async () => {
+  const DEPTH = 10000;
+
+  it("JSON nested too deep → 400: 10,000 nested JSON arrays in an attribute", async () => {
     const f = fresh("deep");
-    const depth = 10000;
-    // 1) 10,000 nested JSON arrays inside an attribute value
-    const rawDeep = JSON.stringify(f.req).replace('"attributes":[]', `"attributes":[{"key":"deep","value":{"stringValue":"x"},"junk":${"[".repeat(depth)}${"]".repeat(depth)}}]`);
+    const rawDeep = JSON.stringify(f.req).replace(
+      '"attributes":[]',
+      `"attributes":[{"key":"deep","value":{"stringValue":"x"},"junk":${"[".repeat(DEPTH)}${"]".repeat(DEPTH)}}]`,
+    );
     assert.ok(rawDeep.includes("[[[["), "the nesting was inserted");
-    let r = await expectRejected(f.project, () => server.postTraces(json(rawDeep), JSON_CT), 400, "10,000 nested JSON arrays");
+    const r = await expectRejected(f.project, () => server.postTraces(json(rawDeep), JSON_CT), 400, "10,000 nested JSON arrays");
     jsonError(r, "deep raw arrays");
-    // 2) 10,000 nested OTLP arrayValue
-    let v = { stringValue: "leaf" };
-    for (let i = 0; i < depth; i++) v = { arrayValue: { values: [v] } };
-    const deepReq = structuredClone(f.req);
-    deepReq.resourceSpans[0].scopeSpans[0].spans[0].attributes.push({ key: "deep", value: v });
-    r = await expectRejected(f.project, () => server.postTraces(json(deepReq), JSON_CT), 400, "10,000 nested OTLP arrayValues (JSON)");
+  });
+
+  it("JSON nested too deep → 400: 10,000 nested OTLP arrayValues", async () => {
+    const f = fresh("deep");
+    // built as text: JSON.stringify itself overflows the stack at this depth
+    const deepValue = '{"arrayValue":{"values":['.repeat(DEPTH) + '{"stringValue":"leaf"}' + "]}}".repeat(DEPTH);
+    const deepOtlp = JSON.stringify(f.req).replace('"attributes":[]', `"attributes":[{"key":"deep","value":${deepValue}}]`);
+    assert.ok(deepOtlp.length > DEPTH * 20, "the nesting was inserted");
+    const r = await expectRejected(f.project, () => server.postTraces(json(deepOtlp), JSON_CT), 400, "10,000 nested OTLP arrayValues (JSON)");
     jsonError(r, "deep OTLP/JSON");
-    // 3) the same nesting in protobuf (hand-encoded bottom-up: AnyValue{5: ArrayValue{1: AnyValue}})
-    const lenPrefix = (n) => {
+  });
+
+  it("protobuf nested too deep → 400: 10,000 nested AnyValues", async () => {
+    const f = fresh("deep");
+    const varint = (n) => {
       const out = [];
       do {
         let b = n & 0x7f;
@@ -383,23 +401,29 @@ describe("OTLP rejected forms — right status, message, nothing stored, server 
       } while (n);
       return Buffer.from(out);
     };
-    let any = Buffer.from([0x0a, 0x04, ...Buffer.from("leaf")]);
-    for (let i = 0; i < depth; i++) {
-      const arr = Buffer.concat([Buffer.from([0x0a]), lenPrefix(any.length), any]);
-      any = Buffer.concat([Buffer.from([0x2a]), lenPrefix(arr.length), arr]);
+    // AnyValue{5: ArrayValue{1: AnyValue{...{1: "leaf"}}}}: only headers, then the leaf
+    const leaf = Buffer.from([0x0a, 0x04, ...Buffer.from("leaf")]);
+    const headers = [];
+    let size = leaf.length;
+    for (let i = 0; i < DEPTH; i++) {
+      const arr = Buffer.concat([Buffer.from([0x0a]), varint(size)]); // ArrayValue.values
+      size += arr.length;
+      const any = Buffer.concat([Buffer.from([0x2a]), varint(size)]); // AnyValue.array_value
+      size += any.length;
+      headers.push(arr, any);
     }
-    // a request whose only span carries it (span, scope, resource wrappers by hand)
-    const kv = Buffer.concat([Buffer.from([0x0a, 0x04]), Buffer.from("deep"), Buffer.from([0x12]), lenPrefix(any.length), any]);
+    const anyValue = Buffer.concat([...headers.reverse(), leaf]);
+    const kv = Buffer.concat([Buffer.from([0x0a, 0x04]), Buffer.from("deep"), Buffer.from([0x12]), varint(anyValue.length), anyValue]);
     const spanBytes = Buffer.concat([
       Buffer.from([0x0a, 0x10]), Buffer.from(f.traceId, "hex"),
       Buffer.from([0x12, 0x08]), Buffer.from(randomSpanId(), "hex"),
       Buffer.from([0x2a, 0x04]), Buffer.from("deep"),
-      Buffer.from([0x4a]), lenPrefix(kv.length), kv,
+      Buffer.from([0x4a]), varint(kv.length), kv,
     ]);
-    const scope = Buffer.concat([Buffer.from([0x12]), lenPrefix(spanBytes.length), spanBytes]);
-    const scopeSpans = Buffer.concat([Buffer.from([0x12]), lenPrefix(scope.length), scope]);
-    const pb = Buffer.concat([Buffer.from([0x0a]), lenPrefix(scopeSpans.length), scopeSpans]);
-    r = await expectRejected(f.project, () => server.postTraces(pb, { ...PB_CT, "x-project-name": f.project }), 400, "10,000 nested AnyValues (protobuf)");
+    const scope = Buffer.concat([Buffer.from([0x12]), varint(spanBytes.length), spanBytes]); // ScopeSpans.spans
+    const rs = Buffer.concat([Buffer.from([0x12]), varint(scope.length), scope]); // ResourceSpans.scope_spans
+    const pb = Buffer.concat([Buffer.from([0x0a]), varint(rs.length), rs]); // request.resource_spans
+    const r = await expectRejected(f.project, () => server.postTraces(pb, { ...PB_CT, "x-project-name": f.project }), 400, "10,000 nested AnyValues (protobuf)");
     rpcError(r, "deep protobuf");
   });
 

@@ -137,6 +137,23 @@ static const as_filter_column span_columns[] = {
     { "cumulative_token_count_total",
       "(s.cumulative_llm_token_count_prompt + s.cumulative_llm_token_count_completion)",
       AS_COL_NUMBER },
+    /* Phoenix's names for the same columns */
+    { "cumulative_token_count.prompt", "s.cumulative_llm_token_count_prompt", AS_COL_NUMBER },
+    { "cumulative_token_count.completion", "s.cumulative_llm_token_count_completion", AS_COL_NUMBER },
+    { "cumulative_token_count.total",
+      "(s.cumulative_llm_token_count_prompt + s.cumulative_llm_token_count_completion)",
+      AS_COL_NUMBER },
+    { "cumulative_llm_token_count_prompt", "s.cumulative_llm_token_count_prompt", AS_COL_NUMBER },
+    { "cumulative_llm_token_count_completion", "s.cumulative_llm_token_count_completion", AS_COL_NUMBER },
+    { "cumulative_llm_token_count_total",
+      "(s.cumulative_llm_token_count_prompt + s.cumulative_llm_token_count_completion)",
+      AS_COL_NUMBER },
+    { "span_id", "printf('%016x', s.span_id)", AS_COL_TEXT },
+    { "context.span_id", "printf('%016x', s.span_id)", AS_COL_TEXT },
+    { "parent_id", "(CASE WHEN s.parent_id IS NULL THEN NULL ELSE printf('%016x', s.parent_id) END)",
+      AS_COL_TEXT },
+    { "trace_id", "lower(hex(t.trace_id))", AS_COL_TEXT },
+    { "context.trace_id", "lower(hex(t.trace_id))", AS_COL_TEXT },
 };
 
 /* Trace ids (hex) -> trace rowids through the unique index. */
@@ -309,10 +326,18 @@ as_rc sq_trace_query(as_store *st, const as_trace_query *qr, json_t **rows,
     if (qr->start_ns) { as_buf_puts(&sql, " AND t.start_time >= ?"); as_sql_params_int(&p, qr->start_ns); }
     if (qr->end_ns) { as_buf_puts(&sql, " AND t.start_time < ?"); as_sql_params_int(&p, qr->end_ns); }
     if (qr->session_ids.n) {
+        /* session.id strings, or GlobalIDs (ProjectSession:N) */
         as_buf_puts(&sql, " AND t.session_rowid IN (SELECT id FROM project_sessions WHERE session_id IN (");
         for (size_t i = 0; i < qr->session_ids.n; i++) {
             as_buf_puts(&sql, i ? ", ?" : "?");
             as_sql_params_text(&p, qr->session_ids.v[i], strlen(qr->session_ids.v[i]));
+        }
+        as_buf_puts(&sql, ") OR id IN (-1");
+        for (size_t i = 0; i < qr->session_ids.n; i++) {
+            int64_t rowid;
+            if (!as_globalid_decode(qr->session_ids.v[i], "ProjectSession", &rowid)) continue;
+            as_buf_puts(&sql, ", ?");
+            as_sql_params_int(&p, rowid);
         }
         as_buf_puts(&sql, "))");
     }

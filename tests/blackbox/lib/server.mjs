@@ -301,7 +301,14 @@ export function request(method, url, { headers = {}, body, timeoutMs } = {}) {
       else if (final) {
         const got = Buffer.concat(chunks);
         finish(
-          sockErr ||
+          (sockErr &&
+            Object.assign(
+              new Error(
+                `${method} ${u.pathname}${u.search}: no HTTP response at all — the connection failed with ` +
+                  `${sockErr.code || sockErr.message} before any answer arrived (${got.length} bytes received)`,
+              ),
+              { code: sockErr.code },
+            )) ||
             new Error(
               `${method} ${u.pathname}${u.search}: connection closed without a complete response` +
                 (got.length ? ` (got ${got.length} bytes: ${JSON.stringify(got.subarray(0, 200).toString("latin1"))})` : ""),
@@ -310,8 +317,23 @@ export function request(method, url, { headers = {}, body, timeoutMs } = {}) {
       }
     };
     const timer = setTimeout(() => finish(new Error(`${method} ${url}: no response within ${ms} ms`)), ms);
+    let expectContinue = /100-continue/i.test(h.expect || "");
     sock.on("data", (d) => {
       chunks.push(d);
+      if (expectContinue) {
+        const all = Buffer.concat(chunks);
+        const end = all.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        if (/^HTTP\/1\.[01] 100/.test(all.subarray(0, 16).toString("latin1"))) {
+          chunks.length = 0;
+          if (all.length > end + 4) chunks.push(all.subarray(end + 4));
+          expectContinue = false;
+          sendBody();
+          if (!chunks.length) return;
+        } else {
+          expectContinue = false; // a final answer instead of 100: the body is never sent
+        }
+      }
       tryParse(false);
     });
     sock.on("end", () => tryParse(true));
@@ -319,11 +341,10 @@ export function request(method, url, { headers = {}, body, timeoutMs } = {}) {
     sock.on("error", (e) => {
       sockErr = sockErr || e; // EPIPE/ECONNRESET after an early answer: keep reading
     });
-    sock.on("connect", () => {
-      const write = (b) => {
-        if (!sock.destroyed && sock.writable) sock.write(b);
-      };
-      write(head);
+    const write = (b) => {
+      if (!sock.destroyed && sock.writable) sock.write(b);
+    };
+    const sendBody = () => {
       if (body != null && chunked) {
         const step = 64 * 1024;
         for (let off = 0; off < body.length; off += step) {
@@ -336,6 +357,11 @@ export function request(method, url, { headers = {}, body, timeoutMs } = {}) {
       } else if (chunked) {
         write(Buffer.from("0\r\n\r\n"));
       }
+    };
+    sock.on("connect", () => {
+      write(head);
+      if (expectContinue) return; // the body goes after "100 Continue"
+      sendBody();
     });
   });
 }
