@@ -1,9 +1,10 @@
 /*
  * h_otlp.c - POST /v1/traces: OTLP/HTTP trace export, protobuf or JSON.
  *
- * Decode and prepare run here on the HTTP thread; then the request is
- * deferred until the ingest writer has committed it, so a 200 means the
- * spans are durable.  Errors follow OTLP/HTTP: 400 with a google.rpc.Status
+ * The HTTP thread only checks the content type and defers the request;
+ * a decode worker decodes and prepares it and hands it to the ingest
+ * writer, whose commit callback answers - so a 200 means the spans are
+ * durable.  Errors follow OTLP/HTTP: 400 with a google.rpc.Status
  * (protobuf requests) or {"code", "message", "detail"} (JSON requests);
  * 503 + Retry-After when the queue is full.
  */
@@ -11,6 +12,7 @@
 #include <strings.h>
 
 #include "assay/otlp.h"
+#include "assay/workpool.h"
 #include "server.h"
 
 static void put_varint(as_buf *b, uint64_t v) {
@@ -81,6 +83,50 @@ static void on_committed(as_ingest_job *job, void *ud) {
 
 static void free_job(void *p) { as_ingest_job_free(p); }
 
+/* Runs on a decode worker while the connection is suspended. */
+static void decode_task(void *arg) {
+    as_req *r = arg;
+    bool protobuf = r->tag;
+    as_span_batch batch;
+    as_span_batch_init(&batch);
+    as_err e;
+    as_err_clear(&e);
+    as_rc rc = protobuf
+        ? as_otlp_decode_protobuf((const uint8_t *)r->body.data, r->body.len, &batch, &e)
+        : as_otlp_decode_json(r->body.data ? r->body.data : "", r->body.len, &batch, &e);
+    as_buf_release(&r->body);           /* not needed past decoding */
+    if (rc != AS_OK) {
+        as_span_batch_release(&batch);
+        count_rejection(r, rc);
+        otlp_error(r, protobuf, rc, e.msg);
+        as_req_finish(r);
+        return;
+    }
+    if (batch.n == 0) {
+        as_span_batch_release(&batch);
+        reply_ok(r, protobuf);
+        as_req_finish(r);
+        return;
+    }
+    as_ingest_job *job = as_ingest_job_new(&batch, r->project);
+    rc = as_ingest_prepare(job, &e);
+    if (rc != AS_OK) {
+        as_ingest_job_free(job);
+        count_rejection(r, rc);
+        otlp_error(r, protobuf, rc, e.msg);
+        as_req_finish(r);
+        return;
+    }
+    r->handler_state = job;
+    r->free_state = free_job;
+    rc = as_ingest_submit(r->srv->ingest, job, on_committed, r, &e);
+    if (rc != AS_OK) {
+        count_rejection(r, rc);
+        otlp_error(r, protobuf, rc, e.msg);
+        as_req_finish(r);
+    }
+}
+
 void h_otlp_traces(as_req *r) {
     const char *ct = as_req_header(r, "Content-Type");
     size_t ctlen = ct ? strcspn(ct, "; ") : 0;
@@ -95,37 +141,13 @@ void h_otlp_traces(as_req *r) {
         otlp_error(r, false, AS_EUNSUPPORTED, msg);
         return;
     }
-    as_span_batch batch;
-    as_span_batch_init(&batch);
-    as_err e;
-    as_err_clear(&e);
-    as_rc rc = protobuf
-        ? as_otlp_decode_protobuf((const uint8_t *)r->body.data, r->body.len, &batch, &e)
-        : as_otlp_decode_json(r->body.data ? r->body.data : "", r->body.len, &batch, &e);
-    if (rc != AS_OK) {
-        as_span_batch_release(&batch);
-        count_rejection(r, rc);
-        otlp_error(r, protobuf, rc, e.msg);
-        return;
-    }
-    if (batch.n == 0) {
-        as_span_batch_release(&batch);
-        reply_ok(r, protobuf);
-        return;
-    }
-    as_ingest_job *job = as_ingest_job_new(&batch, as_req_header(r, "x-project-name"));
-    rc = as_ingest_prepare(job, &e);
-    if (rc != AS_OK) {
-        as_ingest_job_free(job);
-        count_rejection(r, rc);
-        otlp_error(r, protobuf, rc, e.msg);
-        return;
-    }
-    r->handler_state = job;
-    r->free_state = free_job;
-    r->tag = protobuf;                  /* carried to on_committed */
+    /* Decoding is CPU work: hand it to the decode pool so that every core
+     * shares it whichever HTTP thread holds the connection. */
+    r->tag = protobuf;
+    r->project = as_req_header(r, "x-project-name");
     as_req_defer(r);
-    rc = as_ingest_submit(r->srv->ingest, job, on_committed, r, &e);
+    as_err e;
+    as_rc rc = as_workpool_submit(r->srv->decoders, decode_task, r, &e);
     if (rc != AS_OK) {
         count_rejection(r, rc);
         otlp_error(r, protobuf, rc, e.msg);

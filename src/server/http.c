@@ -24,6 +24,7 @@
 #include <zlib.h>
 
 #include "assay/alloc.h"
+#include "assay/workpool.h"
 #include "server.h"
 
 void as_metrics_add(as_server *srv, uint64_t *counter, uint64_t n) {
@@ -242,6 +243,11 @@ as_rc as_server_start(const as_server_config *cfg, as_server **out, as_err *err)
     pthread_mutex_init(&srv->metrics_mu, NULL);
     as_rc rc = as_store_open(&cfg->store, &srv->store, err);
     if (rc == AS_OK) rc = as_ingest_start(srv->store, &cfg->ingest, &srv->ingest, err);
+    if (rc == AS_OK) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        int n = cfg->decode_threads > 0 ? cfg->decode_threads : cores > 0 ? (int)cores : 2;
+        rc = as_workpool_start(n, 64, &srv->decoders, err);
+    }
     if (rc != AS_OK) { as_server_stop(srv); return rc; }
 
     struct sockaddr_storage ss;
@@ -290,10 +296,13 @@ void as_server_stop(as_server *srv) {
         MHD_socket lfd = MHD_quiesce_daemon(srv->daemon);
         if (lfd != MHD_INVALID_SOCKET) close(lfd);
     }
-    /* Drain the ingest queue first: it resumes every suspended connection,
-     * which MHD_stop_daemon requires; later submits fail cleanly. */
+    /* Drain the decoders, then the ingest queue: that resumes every
+     * suspended connection, which MHD_stop_daemon requires; later submits
+     * fail cleanly. */
+    as_workpool_stop(srv->decoders);
     as_ingest_stop(srv->ingest);
     if (srv->daemon) MHD_stop_daemon(srv->daemon);
+    as_workpool_free(srv->decoders);
     as_ingest_free(srv->ingest);
     as_store_close(srv->store);
     pthread_mutex_destroy(&srv->metrics_mu);

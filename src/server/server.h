@@ -28,6 +28,7 @@ typedef struct as_server_config {
     int port;                   /* 0 = ephemeral                           */
     size_t max_body;            /* bytes, after decompression too          */
     int threads;                /* HTTP worker threads                     */
+    int decode_threads;         /* OTLP decode workers (0 = one per core)  */
     as_store_config store;
     as_ingest_config ingest;
 } as_server_config;
@@ -49,6 +50,7 @@ struct as_server {
     as_server_config cfg;
     as_store *store;
     as_ingest *ingest;
+    struct as_workpool *decoders; /* OTLP decoding off the HTTP threads    */
     struct MHD_Daemon *daemon;
     int bound_port;
     pthread_mutex_t metrics_mu;
@@ -79,6 +81,7 @@ typedef struct as_req {
     void *handler_state;         /* e.g. the ingest job                   */
     void (*free_state)(void *);
     int tag;                     /* a small handler-private value         */
+    const char *project;         /* x-project-name (OTLP)                 */
 } as_req;
 
 typedef void (*as_handler_fn)(as_req *r);
