@@ -283,7 +283,8 @@ static void map_gen_ai(json_t *attrs, scan_flags *f) {
             json_t *v = gen(attrs, key);
             if (!v) continue;
             if (!obj) obj = json_object();
-            json_object_set_nocheck(obj, params[i], v);
+            /* a copy: the tree must not share containers between keys */
+            json_object_set_new_nocheck(obj, params[i], json_deep_copy(v));
         }
         set_absent(attrs, "llm.invocation_parameters", obj);
     }

@@ -245,13 +245,16 @@ static as_rc j_any(jctx *c, const json_t *av, int depth, const char *key, json_t
         else if (json_is_integer(x)) *out = json_real((double)json_integer_value(x));
         else if (json_is_string(x)) {
             const char *s = json_string_value(x);
-            char *end;
+            char *end = NULL;
             if (strcmp(s, "NaN") == 0) *out = as_otlp_double(NAN);
             else if (strcmp(s, "Infinity") == 0) *out = as_otlp_double(INFINITY);
             else if (strcmp(s, "-Infinity") == 0) *out = as_otlp_double(-INFINITY);
             else {
-                double d = *s ? strtod(s, &end) : 0;
-                if (!*s || *end) return j_any_fail(c, key, "doubleValue must be a number");
+                /* a decimal number only: no hex, "inf", "nan" or spaces */
+                bool ok = ((*s >= '0' && *s <= '9') || *s == '-' || *s == '.') &&
+                          !strpbrk(s, "xXnNiI");
+                double d = ok ? strtod(s, &end) : 0;
+                if (!ok || *end) return j_any_fail(c, key, "doubleValue must be a number");
                 *out = as_otlp_double(d);
             }
         } else {

@@ -103,7 +103,8 @@ static bool parse_params(as_req *r, span_params *p) {
         as_filter_error fe;
         as_err e;
         if (as_filter_parse(expr, strlen(expr), &p->filter, &fe, &e) != AS_OK) {
-            as_reply_json(r, as_http_status(e.code),
+            /* every filter problem is the client's expression: 400 */
+            as_reply_json(r, 400,
                           json_pack("{s:s, s:s, s:I}", "detail", e.msg, "code",
                                     as_rc_name(e.code), "column", (json_int_t)fe.column));
             return false;

@@ -159,6 +159,7 @@ TEST(gen_ai_llm) {
                  "\"gen_ai.request.model\":\"gpt-4o\",\"gen_ai.response.model\":\"gpt-4o-2024-08-06\","
                  "\"gen_ai.usage.input_tokens\":10,\"gen_ai.usage.output_tokens\":\"5\","
                  "\"gen_ai.request.temperature\":0.7,\"gen_ai.request.max_tokens\":100,"
+                 "\"gen_ai.request.stop_sequences\":[\"END\"],"
                  "\"gen_ai.conversation.id\":\"conv-1\","
                  "\"gen_ai.prompt\":\"[{\\\"role\\\":\\\"user\\\",\\\"content\\\":\\\"hi\\\"}]\","
                  "\"gen_ai.completion\":\"hello\"}");
@@ -175,7 +176,7 @@ TEST(gen_ai_llm) {
     CHECK_STR(json_string_value(json_object_get(llm, "provider")), "openai");
     CHECK_STR(json_string_value(json_object_get(llm, "system")), "openai");
     CHECK_STR(dump(json_object_get(llm, "token_count")), "{\"completion\":5,\"prompt\":10,\"total\":15}");
-    CHECK_STR(dump(json_object_get(llm, "invocation_parameters")), "{\"max_tokens\":100,\"temperature\":0.7}");
+    CHECK_STR(dump(json_object_get(llm, "invocation_parameters")), "{\"max_tokens\":100,\"stop_sequences\":[\"END\"],\"temperature\":0.7}");
     CHECK_STR(dump(json_object_get(a, "input")),
               "{\"mime_type\":\"application/json\",\"value\":\"[{\\\"role\\\":\\\"user\\\",\\\"content\\\":\\\"hi\\\"}]\"}");
     CHECK_STR(dump(json_object_get(a, "output")), "{\"value\":\"hello\"}");

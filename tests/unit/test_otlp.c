@@ -607,6 +607,44 @@ TEST(pb_depth_limit) {
                     "resourceSpans[0].scopeSpans[0].spans[0].attributes[0]: AnyValue nesting deeper than 32");
 }
 
+TEST(pb_depth_limit_kvlist) {
+    enum { N = AS_OTLP_MAX_DEPTH + 1 };
+    PbAnyValue vals[N];
+    PbKeyValueList lists[N];
+    PbKeyValue kvs[N], *kvps[N];
+    for (int i = 0; i < N; i++) {
+        vals[i] = (PbAnyValue)OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__INIT;
+        if (i + 1 < N) {
+            lists[i] = (PbKeyValueList)OPENTELEMETRY__PROTO__COMMON__V1__KEY_VALUE_LIST__INIT;
+            kvs[i] = (PbKeyValue)OPENTELEMETRY__PROTO__COMMON__V1__KEY_VALUE__INIT;
+            kvs[i].key = "n";
+            kvs[i].value = &vals[i + 1];
+            kvps[i] = &kvs[i];
+            lists[i].n_values = 1;
+            lists[i].values = &kvps[i];
+            vals[i].value_case = ANY_KVLIST;
+            vals[i].kvlist_value = &lists[i];
+        }
+    }
+    PbKeyValue top = OPENTELEMETRY__PROTO__COMMON__V1__KEY_VALUE__INIT, *topp[2];
+    PbKeyValue first;
+    PbAnyValue firstv;
+    kv_str(&first, &firstv, "ok", "fine");
+    top.key = "deep";
+    top.value = &vals[0];
+    topp[0] = &first;
+    topp[1] = &top;
+    fx f;
+    fx_init(&f, 1, 1, 1);
+    PbEvent ev = OPENTELEMETRY__PROTO__TRACE__V1__SPAN__EVENT__INIT, *evp = &ev;
+    ev.n_attributes = 2;
+    ev.attributes = topp;
+    f.spans[0].n_events = 1;
+    f.spans[0].events = &evp;
+    expect_pb_error(&f, AS_ETOOBIG,
+                    "resourceSpans[0].scopeSpans[0].spans[0].events[0].attributes[1]: AnyValue nesting deeper than 32");
+}
+
 /* 5-byte (non-minimal) varint, so lengths can be written before content. */
 static uint8_t *put_len5(uint8_t *p, uint32_t v) {
     for (int i = 0; i < 4; i++) { *p++ = (uint8_t)(0x80 | (v & 0x7f)); v >>= 7; }
@@ -914,6 +952,12 @@ TEST(json_wrong_types) {
                            AS_EINVAL, "intValue must be");
     expect_json_span_error(SPAN_HEAD "\"attributes\":[{\"key\":\"k\",\"value\":{\"doubleValue\":\"abc\"}}]}",
                            AS_EINVAL, "attribute \"k\": doubleValue must be a number");
+    expect_json_span_error(SPAN_HEAD "\"attributes\":[{\"key\":\"k\",\"value\":{\"doubleValue\":\"0x10\"}}]}",
+                           AS_EINVAL, "doubleValue must be a number");
+    expect_json_span_error(SPAN_HEAD "\"attributes\":[{\"key\":\"k\",\"value\":{\"doubleValue\":\"-inf\"}}]}",
+                           AS_EINVAL, "doubleValue must be a number");
+    expect_json_span_error(SPAN_HEAD "\"attributes\":[{\"key\":\"k\",\"value\":{\"doubleValue\":\" 1\"}}]}",
+                           AS_EINVAL, "doubleValue must be a number");
     expect_json_span_error(SPAN_HEAD "\"attributes\":[{\"key\":\"k\",\"value\":{\"stringValue\":5}}]}",
                            AS_EINVAL, "stringValue must be a string");
     expect_json_span_error(SPAN_HEAD "\"attributes\":[{\"key\":\"k\",\"value\":{\"boolValue\":\"true\"}}]}",
@@ -1103,7 +1147,7 @@ TEST_MAIN(T(pb_full_span), T(pb_defaults_and_roots), T(pb_empty_body),
           T(pb_unknown_fields_skipped), T(pb_kind_status_out_of_range),
           T(pb_project_name_per_resource), T(pb_bad_ids), T(pb_error_names_location),
           T(pb_long_name_is_cut), T(pb_invalid_utf8), T(pb_bad_links_and_times),
-          T(pb_depth_limit), T(pb_hostile_depth_no_crash), T(pb_too_many_spans),
+          T(pb_depth_limit), T(pb_depth_limit_kvlist), T(pb_hostile_depth_no_crash), T(pb_too_many_spans),
           T(pb_malformed), T(json_full_span), T(json_snake_case_and_enum_names),
           T(json_empty_and_nulls), T(json_zero_parent_is_root), T(json_bad_ids),
           T(json_location_in_message), T(json_wrong_types), T(json_malformed),
