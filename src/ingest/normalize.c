@@ -526,9 +526,9 @@ static void flat_member(json_t *out, as_buf *path, bool parent_is_root, const ch
 }
 
 static void flat_value(json_t *out, as_buf *path, json_t *v, bool top) {
-    if (!top && is_json_string_key(path->data, path->len)) {
-        flat_set(out, path, json_incref(v));
-    } else if (json_is_object(v)) {
+    /* Phoenix's REST flattens the parsed JSON-string attributes too
+     * (metadata.variant, tool.parameters.query). */
+    if (json_is_object(v)) {
         if (!top && json_object_size(v) == 0) {
             flat_set(out, path, json_object());
             return;

@@ -226,7 +226,7 @@ static as_rc j_any(jctx *c, const json_t *av, int depth, const char *key, json_t
     if (depth > AS_OTLP_MAX_DEPTH) {
         char shown[AS_OTLP_SHORT_MAX];
         as_otlp_shorten(key, shown);
-        return jfail(c, AS_ETOOBIG, "attribute \"%s\": AnyValue nesting deeper than %d",
+        return jfail(c, AS_EINVAL, "attribute \"%s\": AnyValue nesting deeper than %d",
                      shown, AS_OTLP_MAX_DEPTH);
     }
     if ((x = jget(av, "stringValue", "string_value"))) {
@@ -497,7 +497,7 @@ static as_rc j_request(jctx *c, const json_t *root) {
 as_rc as_otlp_decode_json(const char *body, size_t len, as_span_batch *out, as_err *err) {
     if (!body) body = "";
     if (!as_json_depth_within(body, len, AS_OTLP_JSON_MAX_DEPTH))
-        return as_err_set(err, AS_ETOOBIG, "JSON nesting deeper than %d", AS_OTLP_JSON_MAX_DEPTH);
+        return as_err_set(err, AS_EINVAL, "JSON nesting deeper than %d", AS_OTLP_JSON_MAX_DEPTH);
     json_error_t jerr;
     json_t *root = json_loadb(body, len, 0, &jerr);
     if (!root)

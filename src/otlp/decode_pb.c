@@ -227,7 +227,7 @@ static as_rc scan_msg(scan *sc, const uint8_t *p, const uint8_t *end, int msg,
                 if (e.child == M_ANY && ++d > AS_OTLP_MAX_DEPTH) {
                     char path[256];
                     scan_path(sc, path, sizeof(path));
-                    return as_err_set(sc->err, AS_ETOOBIG,
+                    return as_err_set(sc->err, AS_EINVAL,
                                       "%s: AnyValue nesting deeper than %d",
                                       path, AS_OTLP_MAX_DEPTH);
                 }
@@ -301,7 +301,7 @@ static as_rc conv_any(conv *c, const PbAnyValue *v, int depth, const char *key,
     *out = NULL;
     if (depth > AS_OTLP_MAX_DEPTH) {
         as_otlp_shorten(key, shown);
-        return conv_fail(c, AS_ETOOBIG, "attribute \"%s\": AnyValue nesting deeper than %d",
+        return conv_fail(c, AS_EINVAL, "attribute \"%s\": AnyValue nesting deeper than %d",
                          shown, AS_OTLP_MAX_DEPTH);
     }
     if (!v) { *out = json_null(); return AS_OK; }

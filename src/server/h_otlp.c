@@ -32,6 +32,8 @@ static int grpc_code(as_rc rc) {
 }
 
 static void otlp_error(as_req *r, bool protobuf, as_rc rc, const char *msg) {
+    char safe[AS_ERR_MSG_MAX];
+    msg = as_safe_text(msg, safe);
     as_reply_error(r, rc, msg);         /* status, Retry-After */
     if (!protobuf) {
         as_reply_json(r, r->status, json_pack("{s:i, s:s, s:s, s:s}", "code",

@@ -90,9 +90,18 @@ static bool parse_params(as_req *r, span_params *p) {
         }
         const char *val = colon + 1;
         json_t *v = json_loads(val, JSON_DECODE_ANY, NULL);
-        if (!v || json_is_object(v) || json_is_array(v)) {
+        if (json_is_object(v) || json_is_array(v)) {
             json_decref(v);
-            v = json_string(val);             /* not JSON: a plain string */
+            char msg[200];
+            snprintf(msg, sizeof(msg), "attribute filter '%.100s': the value must be a "
+                     "string, number, boolean or null", p->attr[i]);
+            as_reply_error(r, AS_EUNPROCESSABLE, msg);
+            return false;
+        }
+        if (!v) v = json_string(val);         /* not JSON: a plain string */
+        if (!v) {
+            as_reply_error(r, AS_EUNPROCESSABLE, "attribute filter value is not valid UTF-8");
+            return false;
         }
         p->attr_keys[i] = as_xstrndup(p->attr[i], (size_t)(colon - p->attr[i]));
         p->attr_values[i] = v;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "assay/hex.h"
+#include "assay/otlp.h"
 #include "assay/timefmt.h"
 #include "server.h"
 
@@ -54,8 +55,19 @@ void as_reply_text(as_req *r, int status, const char *ctype, const char *text) {
     as_buf_puts(&r->out, text);
 }
 
+const char *as_safe_text(const char *msg, char buf[AS_ERR_MSG_MAX]) {
+    size_t n = strlen(msg);
+    if (as_utf8_valid(msg, n)) return msg;
+    if (n >= AS_ERR_MSG_MAX) n = AS_ERR_MSG_MAX - 1;
+    for (size_t i = 0; i < n; i++) buf[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
+    buf[n] = '\0';
+    return buf;
+}
+
 void as_reply_error(as_req *r, as_rc rc, const char *msg) {
     if (rc == AS_EFULL || rc == AS_ESHUTDOWN) snprintf(r->retry_after, sizeof(r->retry_after), "1");
+    char safe[AS_ERR_MSG_MAX];
+    msg = as_safe_text(msg, safe);
     as_reply_json(r, as_http_status(rc),
                   json_pack("{s:s, s:s}", "detail", msg, "code", as_rc_name(rc)));
 }

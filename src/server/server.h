@@ -116,6 +116,9 @@ void as_reply_data(as_req *r, json_t *data);               /* {"data":..} */
 void as_reply_page(as_req *r, json_t *data, const char *next_cursor);
 void as_reply_text(as_req *r, int status, const char *ctype, const char *text);
 void as_reply_error(as_req *r, as_rc rc, const char *msg);
+/* Messages quote client input and may be cut mid-character; JSON needs
+ * valid UTF-8: returns msg, or a copy in buf with non-ASCII bytes as '?'. */
+const char *as_safe_text(const char *msg, char buf[AS_ERR_MSG_MAX]);
 void as_reply_err(as_req *r, const as_err *err);
 /* Parse the JSON body as an object; on failure replies 400/422 and
  * returns NULL. */

@@ -382,21 +382,21 @@ TEST(flatten_roundtrip) {
         "\"llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\","
         "\"llm.tools.0.tool.json_schema\":\"{}\",\"llm.token_count.prompt\":10,"
         "\"llm.token_count.completion\":5,\"llm.token_count.total\":15,"
-        "\"llm.token_count.prompt_details.cache_read\":2,\"llm.invocation_parameters\":{\"temperature\":0.1},"
-        "\"session.id\":\"s1\",\"user.id\":\"u1\",\"metadata\":{\"k\":[1,{\"deep\":true}]},"
+        "\"llm.token_count.prompt_details.cache_read\":2,\"llm.invocation_parameters.temperature\":0.1,"
+        "\"session.id\":\"s1\",\"user.id\":\"u1\",\"metadata.k.0\":1,\"metadata.k.1.deep\":true,"
         "\"tag.tags\":[\"a\",\"b\"],\"llm.prompt_template.template\":\"{x}\","
-        "\"llm.prompt_template.variables\":{\"x\":\"1\"},\"llm.prompt_template.version\":\"v1\"}",
+        "\"llm.prompt_template.variables.x\":\"1\",\"llm.prompt_template.version\":\"v1\"}",
         /* a retriever and a reranker */
         "{\"openinference.span.kind\":\"RETRIEVER\",\"input.value\":\"q\","
         "\"retrieval.documents.0.document.id\":\"d1\",\"retrieval.documents.0.document.content\":\"c1\","
-        "\"retrieval.documents.0.document.score\":0.9,\"retrieval.documents.0.document.metadata\":{\"src\":\"a\"},"
+        "\"retrieval.documents.0.document.score\":0.9,\"retrieval.documents.0.document.metadata.src\":\"a\","
         "\"retrieval.documents.1.document.id\":\"d2\",\"retrieval.documents.1.document.metadata\":[1,2],"
         "\"reranker.query\":\"q\",\"reranker.top_k\":3,\"reranker.model_name\":\"rr\","
         "\"reranker.input_documents.0.document.id\":\"d1\"}",
         /* an embedding span and a tool span */
         "{\"embedding.model_name\":\"e\",\"embedding.embeddings.0.embedding.text\":\"t\","
         "\"embedding.embeddings.0.embedding.vector\":[0.1,0.2,0.3],"
-        "\"tool.name\":\"search\",\"tool.parameters\":{\"type\":\"object\"},\"tool.description\":\"d\","
+        "\"tool.name\":\"search\",\"tool.parameters.type\":\"object\",\"tool.description\":\"d\","
         "\"graph.node.id\":\"n1\",\"graph.node.parent_id\":\"n0\",\"agent.name\":\"a\"}",
         /* conflicts and odd keys */
         "{\"a\":1,\"a.b\":2,\"x.y\":1,\"x.y.z\":2,\"p.0\":1,\"p.0.q\":2,\"p.1.r\":3,"
@@ -415,8 +415,8 @@ TEST(flatten_shapes) {
     json_t *flat = as_attributes_flatten(nested);
     CHECK_STR(dump(flat),
               "{\"llm.input_messages.0.message.role\":\"user\",\"llm.input_messages.2.message\":{},"
-              "\"llm.token_count.total\":3,\"metadata\":{\"a\":{\"b\":1}},\"mixed.0\":1,\"mixed.1\":[2,3],"
-              "\"mixed.2.k\":4,\"retrieval.documents.0.document.metadata\":{\"m\":1},\"s\":\"v\","
+              "\"llm.token_count.total\":3,\"metadata.a.b\":1,\"mixed.0\":1,\"mixed.1\":[2,3],"
+              "\"mixed.2.k\":4,\"retrieval.documents.0.document.metadata.m\":1,\"s\":\"v\","
               "\"tag.tags\":[\"x\"]}");
     json_decref(flat);
     json_decref(nested);

@@ -603,7 +603,7 @@ TEST(pb_depth_limit) {
     as_span_batch_release(&b);
 
     nested_array_attr(vals, arrs, ptrs, N);
-    expect_pb_error(&f, AS_ETOOBIG,
+    expect_pb_error(&f, AS_EINVAL,
                     "resourceSpans[0].scopeSpans[0].spans[0].attributes[0]: AnyValue nesting deeper than 32");
 }
 
@@ -641,7 +641,7 @@ TEST(pb_depth_limit_kvlist) {
     ev.attributes = topp;
     f.spans[0].n_events = 1;
     f.spans[0].events = &evp;
-    expect_pb_error(&f, AS_ETOOBIG,
+    expect_pb_error(&f, AS_EINVAL,
                     "resourceSpans[0].scopeSpans[0].spans[0].events[0].attributes[1]: AnyValue nesting deeper than 32");
 }
 
@@ -676,7 +676,7 @@ TEST(pb_hostile_depth_no_crash) {
     as_span_batch b;
     as_err e;
     as_span_batch_init(&b);
-    CHECK_INT(as_otlp_decode_protobuf(buf, total, &b, &e), AS_ETOOBIG);
+    CHECK_INT(as_otlp_decode_protobuf(buf, total, &b, &e), AS_EINVAL);
     CHECK_HAS(e.msg, "AnyValue nesting deeper than 32");
     as_span_batch_release(&b);
     free(buf);
@@ -1010,11 +1010,12 @@ TEST(json_depth_limit) {
     for (int i = 0; i < 65; i++) body[o++] = '[';
     for (int i = 0; i < 65; i++) body[o++] = ']';
     body[o] = '\0';
-    CHECK_INT(jdecode(body, &b, &e), AS_ETOOBIG);
+    CHECK_INT(jdecode(body, &b, &e), AS_EINVAL);
     CHECK_STR(e.msg, "JSON nesting deeper than 64");
     as_span_batch_release(&b);
     /* 64 is fine for the scan (and then fails as not-an-object) */
-    CHECK_INT(jdecode(body + 1, &b, &e) == AS_ETOOBIG, 0);
+    jdecode(body + 1, &b, &e);
+    CHECK(strstr(e.msg, "nesting deeper") == NULL);
     as_span_batch_release(&b);
     /* brackets inside strings do not count, escaped quotes are handled */
     o = 0;
@@ -1039,7 +1040,7 @@ TEST(json_anyvalue_depth_limit) {
     o += (size_t)snprintf(span + o, sizeof(span) - o, "{\"intValue\":1}");
     for (int i = 0; i < 30; i++) o += (size_t)snprintf(span + o, sizeof(span) - o, "]}}");
     snprintf(span + o, sizeof(span) - o, "}]}");
-    expect_json_span_error(span, AS_ETOOBIG, "JSON nesting deeper than 64");
+    expect_json_span_error(span, AS_EINVAL, "JSON nesting deeper than 64");
 }
 
 TEST(json_utf8_roundtrip) {
