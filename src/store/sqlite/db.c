@@ -119,8 +119,49 @@ void sq_release(sq_store *s, sqlite3 *db) {
     pthread_mutex_unlock(&s->pool_mu);
 }
 
+/* Frames in the WAL after which the checkpointer is woken (4 MiB). */
+#define CKPT_FRAMES 1000
+
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames) {
+    (void)db; (void)name;
+    sq_store *s = arg;
+    pthread_mutex_lock(&s->ckpt_mu);
+    s->wal_frames = frames;
+    if (frames >= CKPT_FRAMES) pthread_cond_signal(&s->ckpt_cv);
+    pthread_mutex_unlock(&s->ckpt_mu);
+    return SQLITE_OK;
+}
+
+static void *checkpointer(void *arg) {
+    sq_store *s = arg;
+    pthread_mutex_lock(&s->ckpt_mu);
+    for (;;) {
+        while (!s->ckpt_stop && s->wal_frames < CKPT_FRAMES)
+            pthread_cond_wait(&s->ckpt_cv, &s->ckpt_mu);
+        if (s->ckpt_stop) break;
+        s->wal_frames = 0;
+        pthread_mutex_unlock(&s->ckpt_mu);
+        /* PASSIVE: copy what no reader still needs, never block the
+         * writer; the writer restarts the WAL once it is all copied. */
+        sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&s->ckpt_mu);
+    }
+    pthread_mutex_unlock(&s->ckpt_mu);
+    return NULL;
+}
+
 static void sq_close(as_store *st) {
     sq_store *s = SQ(st);
+    if (s->ckpt_started) {
+        pthread_mutex_lock(&s->ckpt_mu);
+        s->ckpt_stop = true;
+        pthread_cond_signal(&s->ckpt_cv);
+        pthread_mutex_unlock(&s->ckpt_mu);
+        pthread_join(s->ckpt_thread, NULL);
+    }
+    sqlite3_close(s->ckpt_db);
+    pthread_mutex_destroy(&s->ckpt_mu);
+    pthread_cond_destroy(&s->ckpt_cv);
     sq_writer_finalize(s);
     if (s->writer) {
         /* A clean shutdown folds the WAL back into the database file. */
@@ -187,6 +228,8 @@ as_rc as_sqlite_open(const as_store_config *cfg, as_store **out, as_err *err) {
     snprintf(s->path, n, "%s/assay.db", cfg->data_dir);
     pthread_mutex_init(&s->pool_mu, NULL);
     pthread_cond_init(&s->pool_cv, NULL);
+    pthread_mutex_init(&s->ckpt_mu, NULL);
+    pthread_cond_init(&s->ckpt_cv, NULL);
 
     as_rc rc = open_conn(s, cfg, true, &s->writer, err);
     if (rc == AS_OK) {
@@ -199,6 +242,15 @@ as_rc as_sqlite_open(const as_store_config *cfg, as_store **out, as_err *err) {
     s->pool_busy = as_xcalloc((size_t)s->pool_n, sizeof(*s->pool_busy));
     for (int i = 0; i < s->pool_n && rc == AS_OK; i++)
         rc = open_conn(s, cfg, false, &s->pool[i], err);
+    if (rc == AS_OK) rc = open_conn(s, cfg, false, &s->ckpt_db, err);
+    if (rc == AS_OK) rc = sq_exec(s->writer, "PRAGMA wal_autocheckpoint=0", err);
+    if (rc == AS_OK) {
+        if (pthread_create(&s->ckpt_thread, NULL, checkpointer, s) != 0)
+            rc = as_err_set(err, AS_EINTERNAL, "cannot start the checkpoint thread");
+        else
+            s->ckpt_started = true;
+    }
+    if (rc == AS_OK) sqlite3_wal_hook(s->writer, wal_hook, s);
     if (rc != AS_OK) {
         sq_close(&s->base);
         return rc;

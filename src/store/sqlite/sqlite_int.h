@@ -40,6 +40,14 @@ typedef struct sq_store {
     bool *pool_busy;
     int pool_n;
     int version;
+    /* WAL checkpoints run on their own thread and connection, so the
+     * ingest writer never stalls copying pages back into the database. */
+    sqlite3 *ckpt_db;
+    pthread_t ckpt_thread;
+    bool ckpt_started, ckpt_stop;
+    int wal_frames;
+    pthread_mutex_t ckpt_mu;
+    pthread_cond_t ckpt_cv;
 } sq_store;
 
 #define SQ(st) ((sq_store *)(st))
