@@ -23,6 +23,7 @@ struct as_workpool {
 
 static void *worker(void *arg) {
     as_workpool *p = arg;
+    pthread_setname_np(pthread_self(), "assay-worker");
     for (;;) {
         pthread_mutex_lock(&p->mu);
         while (p->n == 0 && !p->stopping) pthread_cond_wait(&p->cv, &p->mu);

@@ -45,6 +45,7 @@ static void record_commit(as_ingest *in, double secs) {
 
 static void *writer_main(void *arg) {
     as_ingest *in = arg;
+    pthread_setname_np(pthread_self(), "assay-writer");
     size_t cap = 64;
     as_ingest_job **jobs = as_xmalloc(cap * sizeof(*jobs));
     as_ingest_request **reqs = as_xmalloc(cap * sizeof(*reqs));

@@ -134,6 +134,7 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames) {
 
 static void *checkpointer(void *arg) {
     sq_store *s = arg;
+    pthread_setname_np(pthread_self(), "assay-checkpt");
     pthread_mutex_lock(&s->ckpt_mu);
     for (;;) {
         while (!s->ckpt_stop && s->wal_frames < CKPT_FRAMES)
