@@ -85,6 +85,7 @@ static as_rc open_conn(sq_store *s, const as_store_config *cfg, bool writer,
              "PRAGMA synchronous=%s;"
              "PRAGMA foreign_keys=ON;"
              "PRAGMA temp_store=MEMORY;"
+             "PRAGMA journal_size_limit=67108864;"
              "PRAGMA cache_size=-%lld;",
              cfg->sync_full ? "FULL" : "NORMAL",
              (long long)(writer ? cfg->cache_kib : 8192));
@@ -119,8 +120,12 @@ void sq_release(sq_store *s, sqlite3 *db) {
     pthread_mutex_unlock(&s->pool_mu);
 }
 
-/* Frames in the WAL after which the checkpointer is woken (4 MiB). */
+/* Frames in the WAL after which the checkpointer is woken (4 MiB), and
+ * after which the writer itself restarts the WAL (64 MiB): under constant
+ * load a passive checkpoint never catches up with the end of the WAL, and
+ * the WAL only starts over once a checkpoint has copied all of it. */
 #define CKPT_FRAMES 1000
+#define WAL_RESTART_FRAMES 16384
 
 static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames) {
     (void)db; (void)name;
@@ -149,6 +154,14 @@ static void *checkpointer(void *arg) {
     }
     pthread_mutex_unlock(&s->ckpt_mu);
     return NULL;
+}
+
+void sq_after_commit(sq_store *s) {
+    pthread_mutex_lock(&s->ckpt_mu);
+    int frames = s->wal_frames;
+    pthread_mutex_unlock(&s->ckpt_mu);
+    if (frames >= WAL_RESTART_FRAMES)
+        sqlite3_wal_checkpoint_v2(s->writer, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
 }
 
 static void sq_close(as_store *st) {

@@ -226,8 +226,11 @@ as_rc sq_span_query(as_store *st, const as_span_query *qr, json_t **rows,
     as_sql_params_init(&p);
     as_rc rc = AS_OK;
     *rows = NULL;
+    /* With trace ids the trace index is the way in; the unary + keeps the
+     * planner from walking the whole project in time order instead. */
     as_buf_puts(&sql, "SELECT " SPAN_COLS " FROM spans s JOIN traces t ON "
-                      "t.id = s.trace_rowid WHERE s.project_id = ?");
+                      "t.id = s.trace_rowid WHERE ");
+    as_buf_puts(&sql, qr->trace_ids.n ? "+s.project_id = ?" : "s.project_id = ?");
     as_sql_params_int(&p, qr->project_id);
     if (qr->start_ns) { as_buf_puts(&sql, " AND s.start_time >= ?"); as_sql_params_int(&p, qr->start_ns); }
     if (qr->end_ns) { as_buf_puts(&sql, " AND s.start_time < ?"); as_sql_params_int(&p, qr->end_ns); }

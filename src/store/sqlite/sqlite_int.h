@@ -72,6 +72,8 @@ int sq_latest_version(void);
 as_rc sq_write_spans(as_store *, as_ingest_request **, size_t, as_rc *,
                      as_err *, as_err *);
 as_rc sq_writer_prepare(sq_store *s, as_err *err);
+/* Writer thread, after each COMMIT: bound the WAL (see db.c). */
+void sq_after_commit(sq_store *s);
 void sq_writer_finalize(sq_store *s);
 
 as_rc sq_project_list(as_store *, const char *, int64_t, int, json_t **,

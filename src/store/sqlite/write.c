@@ -379,5 +379,6 @@ as_rc sq_write_spans(as_store *st, as_ingest_request **reqs, size_t n,
         }
         return AS_EDB;
     }
+    sq_after_commit(s);
     return AS_OK;
 }
