@@ -29,10 +29,7 @@ void h_projects_list(as_req *r) {
         as_reply_err(r, &e);
         return;
     }
-    json_t *data = json_array();
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row) json_array_append_new(data, wire_project(row));
+    json_t *data = wire_map(rows, wire_project);
     json_decref(rows);
     char cur[AS_GLOBALID_MAX];
     if (next) as_globalid_encode("Project", next + 1, cur);

@@ -132,10 +132,7 @@ static void list_spans(as_req *r, json_t *(*shape)(const json_t *)) {
         int64_t ns = 0, nid = 0;
         as_err e;
         if (as_store_span_query(r->srv->store, &p->q, &rows, &has_next, &ns, &nid, &e) == AS_OK) {
-            json_t *data = json_array();
-            size_t i;
-            json_t *row;
-            json_array_foreach(rows, i, row) json_array_append_new(data, shape(row));
+            json_t *data = wire_map(rows, shape);
             json_decref(rows);
             char cur[96];
             if (has_next) wire_cursor_encode(ns, nid, cur);

@@ -65,10 +65,7 @@ void h_traces_list(as_req *r) {
                 as_reply_err(r, &e);
                 return;
             }
-            spans = json_array();
-            size_t k;
-            json_t *s;
-            json_array_foreach(srows, k, s) json_array_append_new(spans, wire_trace_span(s));
+            spans = wire_map(srows, wire_trace_span);
             json_decref(srows);
         }
         json_array_append_new(data, wire_trace(row, spans));
@@ -136,14 +133,9 @@ void h_sessions_list(as_req *r) {
         as_reply_err(r, &e);
         return;
     }
-    json_t *data = json_array();
-    size_t i;
-    json_t *row;
-    int64_t last = 0;
-    json_array_foreach(rows, i, row) {
-        json_array_append_new(data, wire_session(row));
-        last = json_integer_value(json_object_get(row, "id"));
-    }
+    json_t *data = wire_map(rows, wire_session);
+    int64_t last = json_integer_value(
+        json_object_get(json_array_get(rows, json_array_size(rows) - 1), "id"));
     json_decref(rows);
     char cur[AS_GLOBALID_MAX];
     if (has_next) as_globalid_encode("ProjectSession", asc ? last + 1 : last - 1, cur);

@@ -27,6 +27,14 @@ json_t *wire_gid(const char *type, const json_t *row, const char *field) {
     return json_string(id);
 }
 
+json_t *wire_map(const json_t *rows, json_t *(*shape)(const json_t *)) {
+    json_t *out = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) json_array_append_new(out, shape(row));
+    return out;
+}
+
 static json_t *copy(const json_t *row, const char *f) {
     json_t *v = json_object_get(row, f);
     return v ? json_incref(v) : json_null();

@@ -18,6 +18,8 @@ json_t *wire_trace_span(const json_t *row);
 json_t *wire_session(const json_t *row);
 json_t *wire_time(const json_t *row, const char *field);
 json_t *wire_gid(const char *type, const json_t *row, const char *field);
+/* A new array of shape(row) for every row of rows (borrowed). */
+json_t *wire_map(const json_t *rows, json_t *(*shape)(const json_t *));
 
 /* Cursor: base64 of "a:b".  Decoding returns false on anything else. */
 void wire_cursor_encode(int64_t a, int64_t b, char out[96]);
