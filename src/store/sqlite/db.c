@@ -81,6 +81,7 @@ static as_rc open_conn(sq_store *s, const as_store_config *cfg, bool writer,
     sqlite3_busy_timeout(db, 10000);
     char pragmas[512];
     snprintf(pragmas, sizeof(pragmas),
+             "PRAGMA page_size=16384;"
              "PRAGMA journal_mode=WAL;"
              "PRAGMA synchronous=%s;"
              "PRAGMA foreign_keys=ON;"
