@@ -131,10 +131,10 @@ static as_rc project_id_for(wctx *c, const char *name, int64_t *id) {
     return AS_OK;
 }
 
-static const as_ingest_request *sort_req;
-static int cmp_trace(const void *a, const void *b) {
-    const as_span *x = sort_req->items[*(const int *)a].span;
-    const as_span *y = sort_req->items[*(const int *)b].span;
+static int cmp_trace(const void *a, const void *b, void *arg) {
+    const as_ingest_request *r = arg;
+    const as_span *x = r->items[*(const int *)a].span;
+    const as_span *y = r->items[*(const int *)b].span;
     int c = memcmp(x->trace_id, y->trace_id, 16);
     return c ? c : (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
 }
@@ -304,8 +304,7 @@ static as_rc write_request(sq_store *s, as_ingest_request *r, as_err *err) {
     int *order = as_xmalloc(n * sizeof(*order));
     as_rc rc = AS_OK;
     for (size_t i = 0; i < n; i++) order[i] = (int)i;
-    sort_req = r;                       /* writer thread only */
-    qsort(order, n, sizeof(*order), cmp_trace);
+    qsort_r(order, n, sizeof(*order), cmp_trace, r);
     for (size_t lo = 0; lo < n && rc == AS_OK;) {
         size_t hi = lo + 1;
         while (hi < n && memcmp(r->items[order[hi]].span->trace_id,
