@@ -1,7 +1,8 @@
 /*
  * ingest.h - from decoded OTLP request to committed rows.
  *
- *   as_ingest_prepare   (HTTP thread)  normalise, serialise attributes,
+ *   as_ingest_prepare   (decode worker) normalise and serialise (the
+ *                                      texts stay in the batch's arena),
  *                                      link parents within the request;
  *   as_ingest_submit    (HTTP thread)  enqueue on the bounded queue, or
  *                                      AS_EFULL when it is full;

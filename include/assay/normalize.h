@@ -10,20 +10,28 @@
  *   - OTel gen_ai.* attributes mapped to their OpenInference equivalents
  *     when those are absent;
  *   - dotted keys unflattened into a nested tree, numeric segments -> arrays;
- *   - hot fields (kind, model, session, user, tokens) extracted.
+ *   - hot fields (kind, model, session, user, tokens) extracted;
+ *   - the tree, the events and the links written as the compact JSON text
+ *     that is stored (span.h: attributes_json, events_json, links_json),
+ *     byte for byte what json_dumps(JSON_COMPACT) of the same jansson tree
+ *     gives.
  */
 #ifndef ASSAY_NORMALIZE_H
 #define ASSAY_NORMALIZE_H
 
 #include "assay/span.h"
 
-/* Normalise every span of b in place.  Fails only on limits (AS_ETOOBIG,
+/* Normalise every span of b in place; spans already normalised are left
+ * as they are.  Reads span.attrs (and a hand-built `attributes` object,
+ * taken as sent after them), fills the derived fields; the texts and any
+ * value made here live in b's arena.  Fails only on limits (AS_ETOOBIG,
  * e.g. an array index over AS_NORMALIZE_MAX_INDEX). */
 #define AS_NORMALIZE_MAX_INDEX 100000
 as_rc as_normalize_batch(as_span_batch *b, as_err *err);
 
-/* Flatten a nested attribute tree back into dotted keys (arrays of objects
- * become "a.0.b"; arrays of scalars stay arrays).  Returns a new object. */
+/* Flatten a nested attribute tree (jansson, e.g. the stored text parsed
+ * by the REST layer) back into dotted keys (arrays of objects become
+ * "a.0.b"; arrays of scalars stay arrays).  Returns a new object. */
 json_t *as_attributes_flatten(const json_t *nested);
 
 /* Details of the contract above (implemented in src/ingest/normalize.c):

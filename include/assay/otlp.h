@@ -9,7 +9,8 @@
  * AS_ETOOBIG with a message that names the offending span
  * ("resourceSpans[0].scopeSpans[1].spans[4]: traceId must be 32 hex
  * characters, got 30"), and the batch is left for the caller to release.
- * Attributes come out FLAT (see span.h); normalisation is a later step.
+ * Attributes come out FLAT, as typed values in the batch's arena (see
+ * span.h); normalisation is a later step.
  */
 #ifndef ASSAY_OTLP_H
 #define ASSAY_OTLP_H
@@ -33,8 +34,8 @@ void as_otlp_response_json(as_buf *out);
 /* Decisions both decoders share:
  *   - an all-zero parent span id (8 zero bytes, "0000000000000000") means
  *     "no parent", like an empty one: the span is a root;
- *   - a double that is NaN or +-Infinity (jansson cannot hold them) is
- *     stored as the JSON string "NaN", "Infinity" or "-Infinity";
+ *   - a double that is NaN or +-Infinity (JSON cannot hold them) is
+ *     stored as the string "NaN", "Infinity" or "-Infinity";
  *   - bytes values become standard padded base64 strings;
  *   - an AnyValue with no value set becomes JSON null;
  *   - unknown SpanKind / status code numbers become 0 (UNSPECIFIED/UNSET);
@@ -48,8 +49,12 @@ void as_otlp_response_json(as_buf *out);
 
 /* Strict UTF-8 check (no overlongs, no surrogates, max U+10FFFF). */
 bool as_utf8_valid(const char *s, size_t n);
-/* json_real(d), or the string "NaN" / "Infinity" / "-Infinity". */
-json_t *as_otlp_double(double d);
+/* A real value d, or the string "NaN" / "Infinity" / "-Infinity". */
+void as_otlp_double(double d, as_value *out);
+/* Resolve repeated keys in a[0..n) in place: each key once, at the place
+ * of its first occurrence, with the value of its last.  Returns the new
+ * count.  O(n log n). */
+size_t as_attrs_dedup(as_attr *a, size_t n);
 /* True when the JSON text s nests arrays/objects at most max_depth deep
  * (brackets inside strings are skipped; the text is not validated). */
 bool as_json_depth_within(const char *s, size_t n, int max_depth);

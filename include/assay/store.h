@@ -44,9 +44,9 @@ const char *as_store_path(as_store *st);
 /* One OTLP request, prepared for the writer by as_ingest_prepare. */
 typedef struct as_ingest_span {
     const as_span *span;
-    char *attributes_json;          /* malloc: serialised nested tree      */
-    char *events_json;              /* malloc                              */
-    char *links_json;               /* malloc, NULL when no links          */
+    char *attributes_json;          /* in the batch arena: nested tree     */
+    char *events_json;              /* in the batch arena                  */
+    char *links_json;               /* in the batch arena, NULL if none    */
     int64_t cum_errors;             /* own + in-request descendants        */
     int64_t cum_prompt;
     int64_t cum_completion;

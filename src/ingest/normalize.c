@@ -1,22 +1,33 @@
 /*
- * normalize.c - OpenInference normalisation of decoded spans (contract and
- * the exact rules: include/assay/normalize.h).
+ * normalize.c - OpenInference normalisation of decoded spans and their
+ * serialisation to the JSON text that is stored (contract and the exact
+ * rules: include/assay/normalize.h).
  *
- * Per span, on the hot path of ingest:
- *   1. one pass over the flat attributes rewrites values in place:
- *      openinference.span.kind upper-cased, JSON-string attributes parsed,
- *      non-string input.value / output.value serialised;
- *   2. if any key starts with "gen_ai.", the OTel GenAI attributes are
+ * Per span, on the hot path of ingest, without jansson and without a
+ * malloc per value (nodes come from a scratch arena, values that outlive
+ * the call from the batch's arena):
+ *   1. the flat attributes (span.attrs, plus a hand-built `attributes`
+ *      object if any) are sorted by key and repeated keys resolved (the
+ *      last value, at the place of the first);
+ *   2. one pass rewrites values: openinference.span.kind upper-cased,
+ *      JSON-string attributes parsed (jsonin.c), non-string input.value /
+ *      output.value serialised;
+ *   3. if any key starts with "gen_ai.", the OTel GenAI attributes are
  *      mapped to the missing OpenInference ones;
- *   3. if any key has a '.', the (key, value) pairs are sorted by key and
- *      placed into a fresh nested object; values move by reference, never
- *      copied.  Sorting puts "a" before "a.b", which makes the conflict
- *      rule (rest of the key kept literal in the deepest object on the
- *      path) independent of the sender's key order;
- *   4. the hot fields are read from the final tree (borrowed pointers).
- * as_attributes_flatten is the inverse of step 3.
+ *   4. if any key has a '.', the keys are placed in sorted order into a
+ *      fresh tree of nodes (tnode): objects, arrays and leaves pointing at
+ *      the immutable values; a value object or array that a later key
+ *      walks into is expanded into nodes first.  Sorting puts "a" before
+ *      "a.b", which makes the conflict rule (rest of the key kept literal
+ *      in the deepest object on the path) independent of the sender's key
+ *      order;
+ *   5. the hot fields are read from the final tree, which is written out
+ *      as JSON text (jsonout.c) into the batch's arena, with the events
+ *      and links.
+ * Objects index their members by hash once they have more than a few, so
+ * a hostile request with many keys stays O(n log n).
+ * as_attributes_flatten (REST reads) is the inverse of step 4, on jansson.
  */
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +39,7 @@
 #include "assay/hex.h"
 #include "assay/normalize.h"
 #include "assay/otlp.h"
+#include "jsontext.h"
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
@@ -49,8 +61,10 @@ static bool is_json_string_key(const char *k, size_t n) {
            (n > docn && memcmp(k + n - docn, doc, docn) == 0);
 }
 
+static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 static const char *skip_ws(const char *s, const char *end) {
-    while (s < end && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) s++;
+    while (s < end && is_ws(*s)) s++;
     return s;
 }
 
@@ -59,55 +73,58 @@ static bool looks_like_json(const char *s, size_t n) {
     return p < s + n && (*p == '{' || *p == '[');
 }
 
-/* The JSON object or array in s, or NULL when s is anything else. */
-static json_t *parse_json_text(const char *s, size_t n) {
-    if (!looks_like_json(s, n) || !as_json_depth_within(s, n, AS_OTLP_JSON_MAX_DEPTH))
-        return NULL;
-    return json_loadb(s, n, 0, NULL);
+typedef struct nctx {
+    as_arena *keep;        /* the batch's arena: values that outlive the call */
+    as_arena scratch;      /* tree nodes and work arrays, released at the end */
+    as_jw out;             /* JSON text of the span being written */
+    size_t padding;        /* null array slots created so far in this batch */
+    as_err *err;
+    const as_span *span;
+} nctx;
+
+static as_value *new_value(nctx *c, as_vtype t) {
+    as_value *v = as_arena_alloc(c->keep, sizeof(*v));
+    memset(v, 0, sizeof(*v));
+    v->type = t;
+    return v;
 }
 
-/* Compact JSON text of any value, as a new json string.  Reals are written
- * with 15 significant digits (0.7, not jansson's default 0.69999999999999996). */
-static json_t *to_json_text(const json_t *v) {
-    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
-    if (!text) return json_string_nocheck("null");
-    json_t *s = json_string_nocheck(text);
-    free(text);
+static as_value *new_str(nctx *c, const char *s, size_t n, bool copy) {
+    as_value *v = new_value(c, AS_V_STR);
+    v->u.s = copy ? as_arena_strndup(c->keep, s, n) : s;
+    v->n = n;
+    return v;
+}
+
+/* The JSON object or array in s, or NULL when s is anything else. */
+static const as_value *parse_json_text(nctx *c, const char *s, size_t n) {
+    if (!looks_like_json(s, n) || !as_json_depth_within(s, n, AS_OTLP_JSON_MAX_DEPTH))
+        return NULL;
+    as_value *v = new_value(c, AS_V_NULL);
+    return as_json_parse(s, n, c->keep, &c->scratch, v) ? v : NULL;
+}
+
+/* Compact JSON text of any value, as a new string value.  Reals are
+ * written with 15 significant digits (0.7, not 0.69999999999999996). */
+static const as_value *to_json_text(nctx *c, const as_value *v) {
+    size_t mark = c->out.len;
+    as_jw_value(&c->out, v, 15);
+    as_value *s = new_str(c, c->out.p + mark, c->out.len - mark, true);
+    c->out.len = mark;
     return s;
 }
 
-/* Look a dotted path up in a tree that may be flat, nested or mixed: at
- * each object level the rest of the path is first tried as a literal key. */
-static json_t *lookup(const json_t *root, const char *path) {
-    const json_t *cur = root;
-    const char *p = path;
-    while (json_is_object(cur)) {
-        json_t *lit = json_object_get(cur, p);
-        if (lit) return lit;
-        const char *dot = strchr(p, '.');
-        if (!dot) return NULL;
-        cur = json_object_getn(cur, p, (size_t)(dot - p));
-        p = dot + 1;
-    }
-    return NULL;
-}
-
-static bool present(const json_t *attrs, const char *path) {
-    const json_t *v = lookup(attrs, path);
-    return v && !json_is_null(v);
-}
-
 /* An integer from an integer, an integral real or a decimal string. */
-static bool as_int(const json_t *v, int64_t *out) {
-    if (json_is_integer(v)) { *out = json_integer_value(v); return true; }
-    if (json_is_real(v)) {
-        double d = json_real_value(v);
+static bool as_int(const as_value *v, int64_t *out) {
+    if (v->type == AS_V_INT) { *out = v->u.i; return true; }
+    if (v->type == AS_V_REAL) {
+        double d = v->u.d;
         if (!isfinite(d) || d < -9.2e18 || d > 9.2e18) return false;
         *out = (int64_t)d;
         return true;
     }
-    if (json_is_string(v)) {
-        const char *s = json_string_value(v);
+    if (v->type == AS_V_STR) {
+        const char *s = v->u.s;
         char *end;
         if (!*s) return false;
         long long x = strtoll(s, &end, 10);
@@ -119,8 +136,306 @@ static bool as_int(const json_t *v, int64_t *out) {
 }
 
 /* ------------------------------------------------------------------ */
-/* Step 1: in-place value rewrites                                     */
+/* The tree                                                            */
 /* ------------------------------------------------------------------ */
+
+enum { T_LEAF, T_OBJ, T_ARR };
+#define INDEX_MIN 32           /* objects with more members get a hash index */
+
+typedef struct tnode tnode;
+typedef struct tmember { const char *key; size_t klen; tnode *node; } tmember;
+
+struct tnode {
+    int type;
+    const as_value *v;         /* T_LEAF */
+    size_t n, cap;
+    tmember *m;                /* T_OBJ, in insertion order */
+    tnode **a;                 /* T_ARR; NULL slots are null */
+    uint32_t *idx;             /* T_OBJ with > INDEX_MIN members: 1 + member */
+    size_t idx_cap;
+};
+
+static const as_value CONTAINER = { .type = AS_V_OBJECT };  /* "not a scalar" */
+
+static tnode *new_node(nctx *c, int type, const as_value *v) {
+    tnode *t = as_arena_alloc(&c->scratch, sizeof(*t));
+    memset(t, 0, sizeof(*t));
+    t->type = type;
+    t->v = v;
+    return t;
+}
+
+static uint32_t key_hash(const char *k, size_t n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)k[i]) * 16777619u;
+    return h;
+}
+
+static void index_put(tnode *t, size_t i) {
+    size_t mask = t->idx_cap - 1;
+    size_t h = key_hash(t->m[i].key, t->m[i].klen) & mask;
+    while (t->idx[h]) h = (h + 1) & mask;
+    t->idx[h] = (uint32_t)(i + 1);
+}
+
+static void index_build(nctx *c, tnode *t) {
+    size_t cap = 64;
+    while (cap < 2 * t->n + 2) cap *= 2;
+    t->idx = as_arena_calloc(&c->scratch, cap * sizeof(*t->idx));
+    t->idx_cap = cap;
+    for (size_t i = 0; i < t->n; i++) index_put(t, i);
+}
+
+/* Member of object t by key, or -1. */
+static long member_find(const tnode *t, const char *k, size_t n) {
+    if (t->idx) {
+        size_t mask = t->idx_cap - 1;
+        for (size_t h = key_hash(k, n) & mask; t->idx[h]; h = (h + 1) & mask) {
+            const tmember *m = &t->m[t->idx[h] - 1];
+            if (m->klen == n && memcmp(m->key, k, n) == 0) return (long)t->idx[h] - 1;
+        }
+        return -1;
+    }
+    for (size_t i = t->n; i-- > 0;)
+        if (t->m[i].klen == n && memcmp(t->m[i].key, k, n) == 0) return (long)i;
+    return -1;
+}
+
+static tnode *member_get(const tnode *t, const char *k, size_t n) {
+    long i = member_find(t, k, n);
+    return i < 0 ? NULL : t->m[i].node;
+}
+
+/* Append a member (the key must be absent). */
+static void member_add(nctx *c, tnode *t, const char *k, size_t n, tnode *child) {
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 4;
+        tmember *m = as_arena_alloc(&c->scratch, cap * sizeof(*m));
+        if (t->n) memcpy(m, t->m, t->n * sizeof(*m));
+        t->m = m;
+        t->cap = cap;
+    }
+    t->m[t->n] = (tmember){ k, n, child };
+    t->n++;
+    if (t->n > INDEX_MIN) {
+        if (!t->idx || 2 * t->n + 2 > t->idx_cap) index_build(c, t);
+        else index_put(t, t->n - 1);
+    }
+}
+
+/* Set a member: replaces the node of an existing key in place. */
+static void member_set(nctx *c, tnode *t, const char *k, size_t n, tnode *child) {
+    long i = member_find(t, k, n);
+    if (i >= 0) t->m[i].node = child;
+    else member_add(c, t, k, n, child);
+}
+
+/* A leaf holding a value object or array, walked into by a later key,
+ * becomes nodes (one level; deeper ones when walked into in turn). */
+static void expand(nctx *c, tnode *t) {
+    const as_value *v = t->v;
+    if (t->type != T_LEAF) return;
+    if (v->type == AS_V_OBJECT) {
+        t->type = T_OBJ;
+        t->cap = v->n ? v->n : 1;
+        t->m = as_arena_alloc(&c->scratch, t->cap * sizeof(*t->m));
+        for (size_t i = 0; i < v->n; i++)
+            t->m[i] = (tmember){ v->u.members[i].key, v->u.members[i].klen,
+                                 new_node(c, T_LEAF, &v->u.members[i].val) };
+        t->n = v->n;                                /* keys are unique */
+        if (t->n > INDEX_MIN) index_build(c, t);
+    } else if (v->type == AS_V_ARRAY) {
+        t->type = T_ARR;
+        t->cap = v->n ? v->n : 1;
+        t->a = as_arena_alloc(&c->scratch, t->cap * sizeof(*t->a));
+        for (size_t i = 0; i < v->n; i++) t->a[i] = new_node(c, T_LEAF, &v->u.items[i]);
+        t->n = v->n;
+    }
+}
+
+static bool node_is_container(const tnode *t) {
+    return t->type != T_LEAF || t->v->type == AS_V_OBJECT || t->v->type == AS_V_ARRAY;
+}
+
+/* Look a dotted path up in a tree that may be flat, nested or mixed: at
+ * each object level the rest of the path is first tried as a literal key.
+ * Returns the value (CONTAINER for object/array nodes), or NULL. */
+static const as_value *val_lookup(const as_value *v, const char *p) {
+    while (v->type == AS_V_OBJECT) {
+        size_t n = strlen(p);
+        const as_value *lit = NULL, *seg = NULL;
+        const char *dot = memchr(p, '.', n);
+        size_t sn = dot ? (size_t)(dot - p) : 0;
+        for (size_t i = 0; i < v->n; i++) {
+            const as_attr *m = &v->u.members[i];
+            if (m->klen == n && memcmp(m->key, p, n) == 0) lit = &m->val;
+            else if (dot && m->klen == sn && memcmp(m->key, p, sn) == 0) seg = &m->val;
+        }
+        if (lit) return lit;
+        if (!dot || !seg) return NULL;
+        v = seg;
+        p = dot + 1;
+    }
+    return NULL;
+}
+
+static const as_value *lookup(const tnode *t, const char *p) {
+    while (t) {
+        if (t->type == T_LEAF) return t->v->type == AS_V_OBJECT ? val_lookup(t->v, p) : NULL;
+        if (t->type != T_OBJ) return NULL;
+        const tnode *lit = member_get(t, p, strlen(p));
+        if (lit) return lit->type == T_LEAF ? lit->v : &CONTAINER;
+        const char *dot = strchr(p, '.');
+        if (!dot) return NULL;
+        t = member_get(t, p, (size_t)(dot - p));
+        p = dot + 1;
+    }
+    return NULL;
+}
+
+static bool present(const tnode *root, const char *path) {
+    const as_value *v = lookup(root, path);
+    return v && v->type != AS_V_NULL;
+}
+
+static void write_node(as_jw *w, const tnode *t) {
+    switch (t->type) {
+    case T_LEAF:
+        as_jw_value(w, t->v, 0);
+        return;
+    case T_OBJ:
+        as_jw_putc(w, '{');
+        for (size_t i = 0; i < t->n; i++) {
+            if (i) as_jw_putc(w, ',');
+            as_jw_str(w, t->m[i].key, t->m[i].klen);
+            as_jw_putc(w, ':');
+            write_node(w, t->m[i].node);
+        }
+        as_jw_putc(w, '}');
+        return;
+    default:
+        as_jw_putc(w, '[');
+        for (size_t i = 0; i < t->n; i++) {
+            if (i) as_jw_putc(w, ',');
+            if (t->a[i]) write_node(w, t->a[i]);
+            else AS_JW_LIT(w, "null");
+        }
+        as_jw_putc(w, ']');
+        return;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 1-2: the flat object and in-place value rewrites               */
+/* ------------------------------------------------------------------ */
+
+/* The flat attributes: root is an object node of leaves in the order
+ * sent; ord lists its members sorted by key. */
+typedef struct flat {
+    tnode *root;
+    uint32_t *ord;
+    size_t n_ord, cap_ord;
+} flat;
+
+static int cmp_key(const char *a, size_t an, const char *b, size_t bn) {
+    int c = memcmp(a, b, an < bn ? an : bn);
+    if (c) return c;
+    return an < bn ? -1 : an > bn;
+}
+
+typedef struct ent { const char *k; size_t n; const as_value *v; uint32_t pos; } ent;
+
+static int cmp_ent(const void *pa, const void *pb) {
+    const ent *a = pa, *b = pb;
+    int c = cmp_key(a->k, a->n, b->k, b->n);
+    if (c) return c;
+    return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+static void sort_ents(ent *e, size_t n) {
+    if (n > 24) { qsort(e, n, sizeof(*e), cmp_ent); return; }
+    for (size_t i = 1; i < n; i++) {            /* insertion sort: n is small */
+        ent x = e[i];
+        size_t j = i;
+        while (j > 0 && cmp_ent(&e[j - 1], &x) > 0) { e[j] = e[j - 1]; j--; }
+        e[j] = x;
+    }
+}
+
+static void flat_build(nctx *c, as_span *s, flat *f) {
+    const json_t *extra = json_is_object(s->attributes) ? s->attributes : NULL;
+    size_t n = s->n_attrs + (extra ? json_object_size(extra) : 0);
+    ent *e = as_arena_alloc(&c->scratch, (n + 1) * sizeof(*e));
+    size_t k = 0;
+    for (size_t i = 0; i < s->n_attrs; i++, k++)
+        e[k] = (ent){ s->attrs[i].key, s->attrs[i].klen, &s->attrs[i].val, (uint32_t)k };
+    if (extra) {
+        for (void *it = json_object_iter((json_t *)extra); it;
+             it = json_object_iter_next((json_t *)extra, it), k++) {
+            as_value *v = new_value(c, AS_V_NULL);
+            as_value_from_json(json_object_iter_value(it), c->keep, v);
+            size_t kn = json_object_iter_key_len(it);
+            e[k] = (ent){ as_arena_strndup(c->keep, json_object_iter_key(it), kn), kn, v, (uint32_t)k };
+        }
+    }
+    sort_ents(e, n);
+    /* a repeated key: the last value, at the place of the first */
+    const as_value **val_at = as_arena_calloc(&c->scratch, (n + 1) * sizeof(*val_at));
+    ent *uniq = e;
+    size_t nu = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && e[j].n == e[i].n && memcmp(e[j].k, e[i].k, e[i].n) == 0) j++;
+        val_at[e[i].pos] = e[j - 1].v;
+        uniq[nu++] = e[i];
+        i = j;
+    }
+    /* root members in the order sent; ord in key order */
+    f->root = new_node(c, T_OBJ, NULL);
+    f->root->cap = nu ? nu : 1;
+    f->root->m = as_arena_alloc(&c->scratch, f->root->cap * sizeof(tmember));
+    uint32_t *member_of = as_arena_alloc(&c->scratch, (n + 1) * sizeof(*member_of));
+    for (size_t pos = 0; pos < n; pos++) {
+        if (!val_at[pos]) continue;
+        member_of[pos] = (uint32_t)f->root->n;
+        f->root->m[f->root->n++] = (tmember){ NULL, 0, new_node(c, T_LEAF, val_at[pos]) };
+    }
+    f->cap_ord = nu + 8;
+    f->ord = as_arena_alloc(&c->scratch, f->cap_ord * sizeof(*f->ord));
+    f->n_ord = nu;
+    for (size_t i = 0; i < nu; i++) {
+        tmember *m = &f->root->m[member_of[uniq[i].pos]];
+        m->key = uniq[i].k;
+        m->klen = uniq[i].n;
+        f->ord[i] = member_of[uniq[i].pos];
+    }
+    if (f->root->n > INDEX_MIN) index_build(c, f->root);
+}
+
+/* Set key (a static string) to v in the flat object: replaces the value
+ * of an existing key in place, else appends. */
+static void flat_put(nctx *c, flat *f, const char *key, const as_value *v) {
+    size_t n = strlen(key);
+    tnode *leaf = member_get(f->root, key, n);
+    if (leaf) { leaf->type = T_LEAF; leaf->v = v; return; }
+    member_add(c, f->root, key, n, new_node(c, T_LEAF, v));
+    if (f->n_ord == f->cap_ord) {
+        uint32_t *o = as_arena_alloc(&c->scratch, 2 * f->cap_ord * sizeof(*o));
+        memcpy(o, f->ord, f->n_ord * sizeof(*o));
+        f->ord = o;
+        f->cap_ord *= 2;
+    }
+    size_t lo = 0, hi = f->n_ord;               /* sorted insert */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const tmember *m = &f->root->m[f->ord[mid]];
+        if (cmp_key(m->key, m->klen, key, n) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    memmove(f->ord + lo + 1, f->ord + lo, (f->n_ord - lo) * sizeof(*f->ord));
+    f->ord[lo] = (uint32_t)(f->root->n - 1);
+    f->n_ord++;
+}
 
 typedef struct scan_flags {
     bool dotted, gen_ai, kind_present;
@@ -128,180 +443,185 @@ typedef struct scan_flags {
     const char *kind;
 } scan_flags;
 
-static void rewrite_values(json_t *attrs, scan_flags *f) {
-    for (void *it = json_object_iter(attrs); it; it = json_object_iter_next(attrs, it)) {
-        const char *k = json_object_iter_key(it);
-        size_t n = json_object_iter_key_len(it);
-        json_t *v = json_object_iter_value(it);
+static const as_value *static_str(nctx *c, const char *s) {
+    return new_str(c, s, strlen(s), false);
+}
+
+static void rewrite_values(nctx *c, flat *fl, scan_flags *f) {
+    tnode *root = fl->root;
+    for (size_t i = 0; i < root->n; i++) {
+        const char *k = root->m[i].key;
+        size_t n = root->m[i].klen;
+        tnode *leaf = root->m[i].node;
+        const as_value *v = leaf->v;
         if (!f->dotted && memchr(k, '.', n)) f->dotted = true;
         if (n > 7 && memcmp(k, "gen_ai.", 7) == 0) {
             f->gen_ai = true;
         } else if (KEY_IS(k, n, "openinference.span.kind")) {
             f->kind_present = true;
-            if (!json_is_string(v)) continue;
-            const char *sent = json_string_value(v);
+            if (v->type != AS_V_STR) continue;
+            const char *sent = v->u.s;
             f->kind = as_span_kind_canonical(sent);
             if (strcasecmp(f->kind, sent) == 0 && strcmp(f->kind, sent) != 0)
-                json_object_iter_set_new(attrs, it, json_string_nocheck(f->kind));
+                leaf->v = static_str(c, f->kind);
         } else if (KEY_IS(k, n, "input.value") || KEY_IS(k, n, "output.value")) {
-            if (json_is_string(v)) continue;
-            json_object_iter_set_new(attrs, it, to_json_text(v));
+            if (v->type == AS_V_STR) continue;
+            leaf->v = to_json_text(c, v);
             if (k[0] == 'i') f->input_json = true;
             else f->output_json = true;
-        } else if (json_is_string(v) && is_json_string_key(k, n)) {
-            json_t *parsed = parse_json_text(json_string_value(v), json_string_length(v));
-            if (parsed) json_object_iter_set_new(attrs, it, parsed);
+        } else if (v->type == AS_V_STR && is_json_string_key(k, n)) {
+            const as_value *parsed = parse_json_text(c, v->u.s, v->n);
+            if (parsed) leaf->v = parsed;
         }
     }
-    /* Adding keys would invalidate the iteration: done afterwards. */
-    if (f->input_json)
-        json_object_set_new_nocheck(attrs, "input.mime_type", json_string_nocheck("application/json"));
-    if (f->output_json)
-        json_object_set_new_nocheck(attrs, "output.mime_type", json_string_nocheck("application/json"));
+    /* Added after the pass, as the order of additions is visible. */
+    if (f->input_json) flat_put(c, fl, "input.mime_type", static_str(c, "application/json"));
+    if (f->output_json) flat_put(c, fl, "output.mime_type", static_str(c, "application/json"));
 }
 
 /* ------------------------------------------------------------------ */
-/* Step 2: gen_ai.* -> OpenInference                                   */
+/* Step 3: gen_ai.* -> OpenInference                                   */
 /* ------------------------------------------------------------------ */
 
-static json_t *gen(const json_t *attrs, const char *key) {
-    json_t *v = json_object_get(attrs, key);
-    return v && !json_is_null(v) ? v : NULL;
+static const as_value *gen(const flat *f, const char *key) {
+    const tnode *t = member_get(f->root, key, strlen(key));
+    return t && t->v->type != AS_V_NULL ? t->v : NULL;
 }
 
-/* Set key to v (a new reference) unless key is present; v is consumed. */
-static void set_absent(json_t *attrs, const char *key, json_t *v) {
-    if (!v) return;
-    if (present(attrs, key)) { json_decref(v); return; }
-    json_object_set_new_nocheck(attrs, key, v);     /* replaces a null */
+/* Set key to v unless key is present (flat or nested). */
+static void set_absent(nctx *c, flat *f, const char *key, const as_value *v) {
+    if (!v || present(f->root, key)) return;
+    flat_put(c, f, key, v);                     /* replaces a null */
 }
 
-static json_t *lower_string(const json_t *v) {
-    if (!json_is_string(v)) return NULL;
-    size_t n = json_string_length(v);
-    char small[128];
-    char *s = n < sizeof(small) ? small : as_xmalloc(n + 1);
-    const char *src = json_string_value(v);
-    for (size_t i = 0; i < n; i++) s[i] = (char)tolower((unsigned char)src[i]);
-    json_t *out = json_stringn_nocheck(s, n);
-    if (s != small) free(s);
+static const as_value *lower_string(nctx *c, const as_value *v) {
+    if (v->type != AS_V_STR) return NULL;
+    char *s = as_arena_alloc(c->keep, v->n + 1);
+    for (size_t i = 0; i < v->n; i++) {
+        char ch = v->u.s[i];
+        s[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+    }
+    s[v->n] = '\0';
+    return new_str(c, s, v->n, false);
+}
+
+static const as_value *int_value(nctx *c, const as_value *v) {
+    int64_t x;
+    if (!v || !as_int(v, &x)) return NULL;
+    as_value *out = new_value(c, AS_V_INT);
+    out->u.i = x;
     return out;
 }
 
-static json_t *int_value(const json_t *v) {
-    int64_t x;
-    if (!v || !as_int(v, &x)) return NULL;
-    return json_integer((json_int_t)x);
-}
-
-static json_t *string_ref(json_t *v) {
-    return json_is_string(v) ? json_incref(v) : NULL;
+static const as_value *string_ref(const as_value *v) {
+    return v && v->type == AS_V_STR ? v : NULL;
 }
 
 /* input.value / output.value from a gen_ai prompt-like attribute. */
-static void map_text(json_t *attrs, json_t *v, const char *value_key, const char *mime_key) {
-    if (!v || present(attrs, value_key)) return;
-    json_t *text = json_is_string(v) ? json_incref(v) : to_json_text(v);
-    if (looks_like_json(json_string_value(text), json_string_length(text)))
-        set_absent(attrs, mime_key, json_string_nocheck("application/json"));
-    set_absent(attrs, value_key, text);
+static void map_text(nctx *c, flat *f, const as_value *v, const char *value_key,
+                     const char *mime_key) {
+    if (!v || present(f->root, value_key)) return;
+    const as_value *text = v->type == AS_V_STR ? v : to_json_text(c, v);
+    if (looks_like_json(text->u.s, text->n))
+        set_absent(c, f, mime_key, static_str(c, "application/json"));
+    set_absent(c, f, value_key, text);
 }
 
-static const char *kind_of_operation(const json_t *op) {
+static const char *kind_of_operation(const as_value *op) {
     static const struct { const char *op, *kind; } ops[] = {
         { "chat", "LLM" }, { "text_completion", "LLM" }, { "generate_content", "LLM" },
         { "embeddings", "EMBEDDING" }, { "execute_tool", "TOOL" },
         { "invoke_agent", "AGENT" }, { "create_agent", "AGENT" },
     };
-    if (!json_is_string(op)) return NULL;
+    if (!op || op->type != AS_V_STR) return NULL;
     for (size_t i = 0; i < AS_ARRAY_LEN(ops); i++)
-        if (strcmp(json_string_value(op), ops[i].op) == 0) return ops[i].kind;
+        if (strcmp(op->u.s, ops[i].op) == 0) return ops[i].kind;
     return NULL;
 }
 
-static void map_gen_ai(json_t *attrs, scan_flags *f) {
-    json_t *op = gen(attrs, "gen_ai.operation.name");
+static void map_gen_ai(nctx *c, flat *f, scan_flags *fl) {
+    const as_value *op = gen(f, "gen_ai.operation.name");
     const char *op_kind = kind_of_operation(op);
-    if (!f->kind_present && op_kind) {
-        f->kind = op_kind;
-        f->kind_present = true;
-        set_absent(attrs, "openinference.span.kind", json_string_nocheck(op_kind));
+    if (!fl->kind_present && op_kind) {
+        fl->kind = op_kind;
+        fl->kind_present = true;
+        set_absent(c, f, "openinference.span.kind", static_str(c, op_kind));
     }
 
-    json_t *model = gen(attrs, "gen_ai.response.model");
-    if (!model || !json_is_string(model)) model = gen(attrs, "gen_ai.request.model");
-    if (model && json_is_string(model)) {
+    const as_value *model = gen(f, "gen_ai.response.model");
+    if (!model || model->type != AS_V_STR) model = gen(f, "gen_ai.request.model");
+    if (model && model->type == AS_V_STR) {
         bool embedding = op_kind && strcmp(op_kind, "EMBEDDING") == 0;
-        set_absent(attrs, embedding ? "embedding.model_name" : "llm.model_name",
-                   json_incref(model));
+        set_absent(c, f, embedding ? "embedding.model_name" : "llm.model_name", model);
     }
 
-    json_t *provider = gen(attrs, "gen_ai.provider.name");
-    if (!provider || !json_is_string(provider)) provider = gen(attrs, "gen_ai.system");
-    if (provider && json_is_string(provider)) {
-        set_absent(attrs, "llm.provider", lower_string(provider));
-        set_absent(attrs, "llm.system", lower_string(provider));
+    const as_value *provider = gen(f, "gen_ai.provider.name");
+    if (!provider || provider->type != AS_V_STR) provider = gen(f, "gen_ai.system");
+    if (provider && provider->type == AS_V_STR) {
+        set_absent(c, f, "llm.provider", lower_string(c, provider));
+        set_absent(c, f, "llm.system", lower_string(c, provider));
     }
 
-    json_t *in = int_value(gen(attrs, "gen_ai.usage.input_tokens"));
-    if (!in) in = int_value(gen(attrs, "gen_ai.usage.prompt_tokens"));
-    json_t *out = int_value(gen(attrs, "gen_ai.usage.output_tokens"));
-    if (!out) out = int_value(gen(attrs, "gen_ai.usage.completion_tokens"));
-    json_t *total = int_value(gen(attrs, "gen_ai.usage.total_tokens"));
-    if (!total && (in || out))
-        total = json_integer((in ? json_integer_value(in) : 0) + (out ? json_integer_value(out) : 0));
-    set_absent(attrs, "llm.token_count.prompt", in);
-    set_absent(attrs, "llm.token_count.completion", out);
-    set_absent(attrs, "llm.token_count.total", total);
-    set_absent(attrs, "llm.token_count.prompt_details.cache_read",
-               int_value(gen(attrs, "gen_ai.usage.cache_read_input_tokens")));
-    set_absent(attrs, "llm.token_count.prompt_details.cache_write",
-               int_value(gen(attrs, "gen_ai.usage.cache_creation_input_tokens")));
+    const as_value *in = int_value(c, gen(f, "gen_ai.usage.input_tokens"));
+    if (!in) in = int_value(c, gen(f, "gen_ai.usage.prompt_tokens"));
+    const as_value *out = int_value(c, gen(f, "gen_ai.usage.output_tokens"));
+    if (!out) out = int_value(c, gen(f, "gen_ai.usage.completion_tokens"));
+    const as_value *total = int_value(c, gen(f, "gen_ai.usage.total_tokens"));
+    if (!total && (in || out)) {
+        as_value *t = new_value(c, AS_V_INT);
+        t->u.i = (int64_t)((uint64_t)(in ? in->u.i : 0) + (uint64_t)(out ? out->u.i : 0));
+        total = t;
+    }
+    set_absent(c, f, "llm.token_count.prompt", in);
+    set_absent(c, f, "llm.token_count.completion", out);
+    set_absent(c, f, "llm.token_count.total", total);
+    set_absent(c, f, "llm.token_count.prompt_details.cache_read",
+               int_value(c, gen(f, "gen_ai.usage.cache_read_input_tokens")));
+    set_absent(c, f, "llm.token_count.prompt_details.cache_write",
+               int_value(c, gen(f, "gen_ai.usage.cache_creation_input_tokens")));
 
-    set_absent(attrs, "tool.name", string_ref(gen(attrs, "gen_ai.tool.name")));
-    set_absent(attrs, "tool.description", string_ref(gen(attrs, "gen_ai.tool.description")));
-    set_absent(attrs, "tool.id", string_ref(gen(attrs, "gen_ai.tool.call.id")));
-    set_absent(attrs, "agent.name", string_ref(gen(attrs, "gen_ai.agent.name")));
-    set_absent(attrs, "session.id", string_ref(gen(attrs, "gen_ai.conversation.id")));
+    set_absent(c, f, "tool.name", string_ref(gen(f, "gen_ai.tool.name")));
+    set_absent(c, f, "tool.description", string_ref(gen(f, "gen_ai.tool.description")));
+    set_absent(c, f, "tool.id", string_ref(gen(f, "gen_ai.tool.call.id")));
+    set_absent(c, f, "agent.name", string_ref(gen(f, "gen_ai.agent.name")));
+    set_absent(c, f, "session.id", string_ref(gen(f, "gen_ai.conversation.id")));
 
-    json_t *prompt = gen(attrs, "gen_ai.prompt");
-    map_text(attrs, prompt ? prompt : gen(attrs, "gen_ai.input.messages"),
-             "input.value", "input.mime_type");
-    json_t *completion = gen(attrs, "gen_ai.completion");
-    map_text(attrs, completion ? completion : gen(attrs, "gen_ai.output.messages"),
-             "output.value", "output.mime_type");
+    const as_value *prompt = gen(f, "gen_ai.prompt");
+    map_text(c, f, prompt ? prompt : gen(f, "gen_ai.input.messages"), "input.value",
+             "input.mime_type");
+    const as_value *completion = gen(f, "gen_ai.completion");
+    map_text(c, f, completion ? completion : gen(f, "gen_ai.output.messages"), "output.value",
+             "output.mime_type");
 
-    if (!present(attrs, "llm.invocation_parameters")) {
+    if (!present(f->root, "llm.invocation_parameters")) {
         static const char *const params[] = {
             "temperature", "max_tokens", "top_p", "top_k", "frequency_penalty",
             "presence_penalty", "stop_sequences", "seed",
         };
-        json_t *obj = NULL;
+        static const char *const keys[] = {
+            "gen_ai.request.temperature", "gen_ai.request.max_tokens", "gen_ai.request.top_p",
+            "gen_ai.request.top_k", "gen_ai.request.frequency_penalty",
+            "gen_ai.request.presence_penalty", "gen_ai.request.stop_sequences",
+            "gen_ai.request.seed",
+        };
+        as_value *obj = NULL;
         for (size_t i = 0; i < AS_ARRAY_LEN(params); i++) {
-            char key[64];
-            snprintf(key, sizeof(key), "gen_ai.request.%s", params[i]);
-            json_t *v = gen(attrs, key);
+            const as_value *v = gen(f, keys[i]);
             if (!v) continue;
-            if (!obj) obj = json_object();
-            /* a copy: the tree must not share containers between keys */
-            json_object_set_new_nocheck(obj, params[i], json_deep_copy(v));
+            if (!obj) {
+                obj = new_value(c, AS_V_OBJECT);
+                obj->u.members = as_arena_alloc(c->keep, AS_ARRAY_LEN(params) * sizeof(as_attr));
+            }
+            /* values are immutable: sharing them is a copy */
+            obj->u.members[obj->n++] = (as_attr){ params[i], strlen(params[i]), *v };
         }
-        set_absent(attrs, "llm.invocation_parameters", obj);
+        set_absent(c, f, "llm.invocation_parameters", obj);
     }
 }
 
 /* ------------------------------------------------------------------ */
-/* Step 3: unflatten                                                   */
+/* Step 4: unflatten                                                   */
 /* ------------------------------------------------------------------ */
-
-typedef struct kv_ent { const char *k; size_t n; json_t *v; } kv_ent;
-
-static int cmp_ent(const void *pa, const void *pb) {
-    const kv_ent *a = pa, *b = pb;
-    int c = memcmp(a->k, b->k, a->n < b->n ? a->n : b->n);
-    if (c) return c;
-    return a->n < b->n ? -1 : a->n > b->n;
-}
 
 /* 0: not an index; 1: index in *idx; 2: canonical decimal over the limit. */
 static int seg_index(const char *s, size_t n, size_t *idx) {
@@ -322,39 +642,41 @@ static bool next_is_index(const char *s, const char *end) {
     return seg_index(s, dot ? (size_t)(dot - s) : (size_t)(end - s), &idx) != 0;
 }
 
-typedef struct unflat {
-    json_t *root;
-    size_t padding;        /* null slots created so far in this batch */
-    as_err *err;
-    const as_span *span;
-} unflat;
-
-static as_rc unflat_fail(unflat *u, const char *key, const char *what) {
+static as_rc unflat_fail(nctx *c, const char *key, const char *what) {
     char sid[17], shown[AS_OTLP_SHORT_MAX];
-    as_hex_encode(u->span->span_id, 8, sid);
+    as_hex_encode(c->span->span_id, 8, sid);
     as_otlp_shorten(key, shown);
-    return as_err_set(u->err, AS_ETOOBIG, "span %s: attribute \"%s\": %s", sid, shown, what);
+    return as_err_set(c->err, AS_ETOOBIG, "span %s: attribute \"%s\": %s", sid, shown, what);
 }
 
-/* arr[idx] = v (consumed), padding with nulls. */
-static as_rc array_put(unflat *u, json_t *arr, size_t idx, json_t *v, const char *key) {
-    size_t size = json_array_size(arr);
-    if (idx > size) {
-        if (idx - size > AS_NORMALIZE_MAX_PADDING - u->padding) {
-            json_decref(v);
-            return unflat_fail(u, key, "too many empty array slots (sparse indices)");
+/* arr[idx] = v, padding with nulls. */
+static as_rc array_put(nctx *c, tnode *arr, size_t idx, tnode *v, const char *key) {
+    if (idx >= arr->n) {
+        if (idx > arr->n && idx - arr->n > AS_NORMALIZE_MAX_PADDING - c->padding)
+            return unflat_fail(c, key, "too many empty array slots (sparse indices)");
+        c->padding += idx - arr->n;
+        if (idx >= arr->cap) {
+            size_t cap = arr->cap ? 2 * arr->cap : 4;
+            while (cap <= idx) cap *= 2;
+            tnode **a = as_arena_alloc(&c->scratch, cap * sizeof(*a));
+            if (arr->n) memcpy(a, arr->a, arr->n * sizeof(*a));
+            arr->a = a;
+            arr->cap = cap;
         }
-        u->padding += idx - size;
-        while (json_array_size(arr) < idx) json_array_append_new(arr, json_null());
+        for (size_t i = arr->n; i < idx; i++) arr->a[i] = NULL;
+        arr->n = idx + 1;
     }
-    if (idx == json_array_size(arr)) json_array_append_new(arr, v);
-    else json_array_set_new(arr, idx, v);
+    arr->a[idx] = v;
     return AS_OK;
 }
 
-/* Place key = val (borrowed) into the tree; see normalize.h for the rule. */
-static as_rc place(unflat *u, const char *key, size_t klen, json_t *val) {
-    json_t *cur = u->root, *obj = u->root;
+static bool slot_empty(const tnode *t) {
+    return !t || (t->type == T_LEAF && t->v->type == AS_V_NULL);
+}
+
+/* Place key = leaf into the tree; see normalize.h for the rule. */
+static as_rc place(nctx *c, tnode *root, const char *key, size_t klen, tnode *leaf) {
+    tnode *cur = root, *obj = root;
     size_t obj_off = 0, off = 0;
     int depth = 0;
     const char *end = key + klen;
@@ -362,20 +684,20 @@ static as_rc place(unflat *u, const char *key, size_t klen, json_t *val) {
         const char *seg = key + off;
         const char *dot = memchr(seg, '.', klen - off);
         size_t slen = dot ? (size_t)(dot - seg) : klen - off;
-        if (json_is_object(cur)) { obj = cur; obj_off = off; }
+        if (cur->type == T_OBJ) { obj = cur; obj_off = off; }
         if (dot && depth + 1 >= AS_NORMALIZE_MAX_DEPTH) break;
-        json_t *child;
-        if (json_is_object(cur)) {
-            child = json_object_getn(cur, seg, slen);
+        tnode *child;
+        if (cur->type == T_OBJ) {
+            child = member_get(cur, seg, slen);
             if (!dot) {
                 if (child) break;
-                json_object_setn_new_nocheck(cur, seg, slen, json_incref(val));
+                member_add(c, cur, seg, slen, leaf);
                 return AS_OK;
             }
             if (!child) {
-                child = next_is_index(dot + 1, end) ? json_array() : json_object();
-                json_object_setn_new_nocheck(cur, seg, slen, child);
-            } else if (!json_is_object(child) && !json_is_array(child)) {
+                child = new_node(c, next_is_index(dot + 1, end) ? T_ARR : T_OBJ, NULL);
+                member_add(c, cur, seg, slen, child);
+            } else if (!node_is_container(child)) {
                 break;
             }
         } else {
@@ -386,67 +708,50 @@ static as_rc place(unflat *u, const char *key, size_t klen, json_t *val) {
                 char what[96];
                 snprintf(what, sizeof(what), "array index %.*s is over the limit %d",
                          (int)(slen > 20 ? 20 : slen), seg, AS_NORMALIZE_MAX_INDEX);
-                return unflat_fail(u, key, what);
+                return unflat_fail(c, key, what);
             }
-            child = json_array_get(cur, idx);
-            bool empty = !child || json_is_null(child);
+            child = idx < cur->n ? cur->a[idx] : NULL;
+            bool empty = slot_empty(child);
             if (!dot) {
                 if (!empty) break;
-                return array_put(u, cur, idx, json_incref(val), key);
+                return array_put(c, cur, idx, leaf, key);
             }
             if (empty) {
-                child = next_is_index(dot + 1, end) ? json_array() : json_object();
-                as_rc rc = array_put(u, cur, idx, child, key);
+                child = new_node(c, next_is_index(dot + 1, end) ? T_ARR : T_OBJ, NULL);
+                as_rc rc = array_put(c, cur, idx, child, key);
                 if (rc != AS_OK) return rc;
-            } else if (!json_is_object(child) && !json_is_array(child)) {
+            } else if (!node_is_container(child)) {
                 break;
             }
         }
+        expand(c, child);
         cur = child;
         off += slen + 1;
         depth++;
     }
     /* Conflict: the rest of the key, literally, in the deepest object. */
-    if (!json_object_getn(obj, key + obj_off, klen - obj_off))
-        json_object_setn_new_nocheck(obj, key + obj_off, klen - obj_off, json_incref(val));
+    if (!member_get(obj, key + obj_off, klen - obj_off))
+        member_add(c, obj, key + obj_off, klen - obj_off, leaf);
     else
-        json_object_setn_new_nocheck(u->root, key, klen, json_incref(val));
+        member_set(c, root, key, klen, leaf);
     return AS_OK;
 }
 
-static as_rc unflatten(unflat *u, json_t *flat) {
-    size_t n = json_object_size(flat), i = 0;
-    kv_ent small[64];
-    kv_ent *ents = n <= AS_ARRAY_LEN(small) ? small : as_xmalloc(n * sizeof(*ents));
-    for (void *it = json_object_iter(flat); it; it = json_object_iter_next(flat, it)) {
-        ents[i].k = json_object_iter_key(it);
-        ents[i].n = json_object_iter_key_len(it);
-        ents[i].v = json_object_iter_value(it);
-        i++;
-    }
-    qsort(ents, n, sizeof(*ents), cmp_ent);
-    as_rc rc = AS_OK;
-    for (i = 0; i < n && rc == AS_OK; i++) rc = place(u, ents[i].k, ents[i].n, ents[i].v);
-    if (ents != small) free(ents);
-    return rc;
-}
-
 /* ------------------------------------------------------------------ */
-/* Step 4: hot fields, and the batch driver                            */
+/* Step 5: hot fields, serialisation, and the batch driver             */
 /* ------------------------------------------------------------------ */
 
-static const char *str_at(const json_t *attrs, const char *path) {
-    const json_t *v = lookup(attrs, path);
-    return json_is_string(v) ? json_string_value(v) : NULL;
+static const char *str_at(const tnode *root, const char *path) {
+    const as_value *v = lookup(root, path);
+    return v && v->type == AS_V_STR ? v->u.s : NULL;
 }
 
-static bool int_at(const json_t *attrs, const char *path, int64_t *out) {
-    const json_t *v = lookup(attrs, path);
+static bool int_at(const tnode *root, const char *path, int64_t *out) {
+    const as_value *v = lookup(root, path);
     return v && as_int(v, out);
 }
 
-static void hot_fields(as_span *s) {
-    const json_t *a = s->attributes;
+static void hot_fields(as_span *s, const tnode *a) {
     s->model_name = str_at(a, "llm.model_name");
     if (!s->model_name) s->model_name = str_at(a, "embedding.model_name");
     s->session_id = str_at(a, "session.id");
@@ -456,44 +761,60 @@ static void hot_fields(as_span *s) {
     bool hc = int_at(a, "llm.token_count.completion", &c);
     s->tokens_prompt = hp ? p : 0;
     s->tokens_completion = hc ? c : 0;
-    s->tokens_total = int_at(a, "llm.token_count.total", &t) ? t : p + c;
+    s->tokens_total = int_at(a, "llm.token_count.total", &t) ? t : (int64_t)((uint64_t)p + (uint64_t)c);
 }
 
-static as_rc normalize_span(as_span *s, unflat *u) {
-    if (!json_is_object(s->attributes)) {
-        json_decref(s->attributes);
-        s->attributes = json_object();
-    }
-    scan_flags f = { 0 };
-    rewrite_values(s->attributes, &f);
-    if (!f.kind_present) {            /* nested form (already normalised) */
-        const json_t *k = lookup(s->attributes, "openinference.span.kind");
+static as_rc normalize_span(nctx *c, as_span *s) {
+    flat f;
+    flat_build(c, s, &f);
+    scan_flags fl = { 0 };
+    rewrite_values(c, &f, &fl);
+    if (!fl.kind_present) {             /* nested form (already normalised) */
+        const as_value *k = lookup(f.root, "openinference.span.kind");
         if (k) {
-            f.kind_present = true;
-            if (json_is_string(k)) f.kind = as_span_kind_canonical(json_string_value(k));
+            fl.kind_present = true;
+            if (k->type == AS_V_STR) fl.kind = as_span_kind_canonical(k->u.s);
         }
     }
-    if (f.gen_ai) map_gen_ai(s->attributes, &f);
-    s->span_kind = f.kind ? f.kind : "UNKNOWN";
-    if (f.dotted) {
-        u->root = json_object();
-        u->span = s;
-        as_rc rc = unflatten(u, s->attributes);
-        json_decref(s->attributes);
-        s->attributes = u->root;      /* on failure: what was placed so far */
-        if (rc != AS_OK) return rc;
+    if (fl.gen_ai) map_gen_ai(c, &f, &fl);
+    s->span_kind = fl.kind ? fl.kind : "UNKNOWN";
+    tnode *root = f.root;
+    if (fl.dotted) {
+        root = new_node(c, T_OBJ, NULL);
+        c->span = s;
+        for (size_t i = 0; i < f.n_ord; i++) {
+            const tmember *m = &f.root->m[f.ord[i]];
+            as_rc rc = place(c, root, m->key, m->klen, m->node);
+            if (rc != AS_OK) return rc;
+        }
     }
-    hot_fields(s);
+    hot_fields(s, root);
+    c->out.len = 0;
+    write_node(&c->out, root);
+    s->attributes_json = as_jw_copy(&c->out, c->keep);
+    c->out.len = 0;
+    as_jw_events(&c->out, s->events, s->n_events);
+    s->events_json = as_jw_copy(&c->out, c->keep);
+    s->links_json = NULL;
+    if (s->n_links) {
+        c->out.len = 0;
+        as_jw_links(&c->out, s->links, s->n_links);
+        s->links_json = as_jw_copy(&c->out, c->keep);
+    }
+    s->normalized = true;
     return AS_OK;
 }
 
 as_rc as_normalize_batch(as_span_batch *b, as_err *err) {
-    unflat u = { .err = err };
-    for (size_t i = 0; i < b->n; i++) {
-        as_rc rc = normalize_span(&b->spans[i], &u);
-        if (rc != AS_OK) return rc;
-    }
-    return AS_OK;
+    nctx c = { .keep = &b->arena, .err = err };
+    as_arena_init(&c.scratch);
+    as_jw_init(&c.out);
+    as_rc rc = AS_OK;
+    for (size_t i = 0; i < b->n && rc == AS_OK; i++)
+        if (!b->spans[i].normalized) rc = normalize_span(&c, &b->spans[i]);
+    as_jw_release(&c.out);
+    as_arena_release(&c.scratch);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */

@@ -1,9 +1,10 @@
 /*
- * prepare.c - the work done for an ingest request on the HTTP thread,
- * before it is queued: OpenInference normalisation, serialising the
- * attribute tree and events to JSON text, and linking each span to its
- * parent within the same request (an open-addressing map of span ids).
- * Keeping this off the single writer thread lets decode scale with cores.
+ * prepare.c - the work done for an ingest request on a decode worker,
+ * before it is queued: OpenInference normalisation (which also writes the
+ * attributes, events and links as JSON text into the batch's arena, see
+ * normalize.c), and linking each span to its parent within the same
+ * request (an open-addressing map of span ids).  Keeping this off the
+ * single writer thread lets decode scale with cores.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,14 +23,7 @@ as_ingest_job *as_ingest_job_new(as_span_batch *batch, const char *project) {
 
 void as_ingest_job_free(as_ingest_job *j) {
     if (!j) return;
-    if (j->req.items) {
-        for (size_t i = 0; i < j->req.batch.n; i++) {
-            free(j->req.items[i].attributes_json);
-            free(j->req.items[i].events_json);
-            free(j->req.items[i].links_json);
-        }
-        free(j->req.items);
-    }
+    free(j->req.items);                 /* the JSON texts are in the arena */
     as_span_batch_release(&j->req.batch);
     free(j);
 }
@@ -76,13 +70,9 @@ as_rc as_ingest_prepare(as_ingest_job *j, as_err *err) {
         as_span *s = &r->batch.spans[i];
         as_ingest_span *it = &r->items[i];
         it->span = s;
-        it->attributes_json = json_dumps(s->attributes, JSON_COMPACT | JSON_ENCODE_ANY);
-        it->events_json = json_dumps(s->events, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (json_array_size(s->links))
-            it->links_json = json_dumps(s->links, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (!it->attributes_json || !it->events_json)
-            return as_err_set(err, AS_EINVAL, "span %zu (name \"%s\"): attributes "
-                              "cannot be encoded as JSON", i, s->name);
+        it->attributes_json = (char *)s->attributes_json;
+        it->events_json = (char *)s->events_json;
+        it->links_json = (char *)s->links_json;
     }
     link_parents(r);
     return AS_OK;

@@ -9,8 +9,9 @@
  * counts as absent.  Ids are hex strings; 64-bit integers may be numbers
  * or decimal strings; doubles may be numbers, numeric strings or
  * "NaN"/"Infinity"/"-Infinity", the latter kept as those strings because
- * jansson cannot hold NaN or infinities.  String attribute values are not
- * copied: the attribute object takes a reference to the parsed node.
+ * JSON cannot hold NaN or infinities.  What the spans keep is copied into
+ * the batch's arena as typed values (span.h), and the parsed tree is
+ * dropped at the end.
  * Every error names its place: "resourceSpans[0].scopeSpans[1].spans[4]
  * (name \"foo\"): traceId must be 32 hex characters, got 30".
  */
@@ -23,7 +24,6 @@
 #include "assay/alloc.h"
 #include "assay/hex.h"
 #include "assay/otlp.h"
-#include "assay/timefmt.h"
 
 bool as_json_depth_within(const char *s, size_t n, int max_depth) {
     int depth = 0;
@@ -190,7 +190,8 @@ static as_rc j_id(jctx *c, const json_t *obj, const char *camel, const char *sna
     return AS_OK;
 }
 
-static as_rc j_attrs(jctx *c, const json_t *arr, const char *what, json_t *obj, int depth);
+static as_rc j_attrs(jctx *c, const json_t *arr, const char *what, int depth, as_attr **out,
+                     size_t *nout);
 
 static as_rc j_any_fail(jctx *c, const char *key, const char *what) {
     char shown[AS_OTLP_SHORT_MAX];
@@ -198,26 +199,31 @@ static as_rc j_any_fail(jctx *c, const char *key, const char *what) {
     return jfail(c, AS_EINVAL, "attribute \"%s\": %s", shown, what);
 }
 
-static json_t *j_bytes(const char *s, size_t n) {
+static bool j_bytes(jctx *c, const char *s, size_t n, as_value *out) {
     size_t cap = n / 4 * 3 + 3;
     uint8_t *raw = as_xmalloc(cap);
     long m = as_base64_decode(s, n, raw, cap);
-    json_t *out = NULL;
     if (m >= 0) {
-        char *enc = as_xmalloc(4 * (((size_t)m + 2) / 3) + 1);
-        size_t len = as_base64_encode(raw, (size_t)m, enc);
-        out = json_stringn_nocheck(enc, len);
-        free(enc);
+        char *enc = as_arena_alloc(&c->out->arena, 4 * (((size_t)m + 2) / 3) + 1);
+        out->type = AS_V_STR;
+        out->n = as_base64_encode(raw, (size_t)m, enc);
+        out->u.s = enc;
     }
     free(raw);
-    return out;
+    return m >= 0;
+}
+
+static void j_strval(jctx *c, const json_t *x, as_value *out) {
+    out->type = AS_V_STR;
+    out->n = json_string_length(x);
+    out->u.s = as_arena_strndup(&c->out->arena, json_string_value(x), out->n);
 }
 
 /* One AnyValue object at nesting level depth (1 = an attribute's value). */
-static as_rc j_any(jctx *c, const json_t *av, int depth, const char *key, json_t **out) {
+static as_rc j_any(jctx *c, const json_t *av, int depth, const char *key, as_value *out) {
     json_t *x;
-    *out = NULL;
-    if (!av || json_is_null(av)) { *out = json_null(); return AS_OK; }
+    memset(out, 0, sizeof(*out));
+    if (!av || json_is_null(av)) return AS_OK;      /* AS_V_NULL */
     if (!json_is_object(av)) {
         char what[64];
         snprintf(what, sizeof(what), "value must be an object, got %s", jtype(av));
@@ -231,31 +237,32 @@ static as_rc j_any(jctx *c, const json_t *av, int depth, const char *key, json_t
     }
     if ((x = jget(av, "stringValue", "string_value"))) {
         if (!json_is_string(x)) return j_any_fail(c, key, "stringValue must be a string");
-        *out = json_incref(x);
+        j_strval(c, x, out);
     } else if ((x = jget(av, "boolValue", "bool_value"))) {
         if (!json_is_boolean(x)) return j_any_fail(c, key, "boolValue must be true or false");
-        *out = json_incref(x);
+        out->type = json_is_true(x) ? AS_V_TRUE : AS_V_FALSE;
     } else if ((x = jget(av, "intValue", "int_value"))) {
         int64_t i;
         if (!j_i64(x, &i))
             return j_any_fail(c, key, "intValue must be a 64-bit integer (number or decimal string)");
-        *out = json_is_integer(x) ? json_incref(x) : json_integer((json_int_t)i);
+        out->type = AS_V_INT;
+        out->u.i = i;
     } else if ((x = jget(av, "doubleValue", "double_value"))) {
-        if (json_is_real(x)) *out = json_incref(x);
-        else if (json_is_integer(x)) *out = json_real((double)json_integer_value(x));
+        if (json_is_real(x)) as_otlp_double(json_real_value(x), out);
+        else if (json_is_integer(x)) as_otlp_double((double)json_integer_value(x), out);
         else if (json_is_string(x)) {
             const char *s = json_string_value(x);
             char *end = NULL;
-            if (strcmp(s, "NaN") == 0) *out = as_otlp_double(NAN);
-            else if (strcmp(s, "Infinity") == 0) *out = as_otlp_double(INFINITY);
-            else if (strcmp(s, "-Infinity") == 0) *out = as_otlp_double(-INFINITY);
+            if (strcmp(s, "NaN") == 0) as_otlp_double(NAN, out);
+            else if (strcmp(s, "Infinity") == 0) as_otlp_double(INFINITY, out);
+            else if (strcmp(s, "-Infinity") == 0) as_otlp_double(-INFINITY, out);
             else {
                 /* a decimal number only: no hex, "inf", "nan" or spaces */
                 bool ok = ((*s >= '0' && *s <= '9') || *s == '-' || *s == '.') &&
                           !strpbrk(s, "xXnNiI");
                 double d = ok ? strtod(s, &end) : 0;
                 if (!ok || *end) return j_any_fail(c, key, "doubleValue must be a number");
-                *out = as_otlp_double(d);
+                as_otlp_double(d, out);
             }
         } else {
             return j_any_fail(c, key, "doubleValue must be a number");
@@ -265,36 +272,42 @@ static as_rc j_any(jctx *c, const json_t *av, int depth, const char *key, json_t
         const json_t *vals = jget(x, "values", NULL);
         if (vals && !json_is_array(vals))
             return j_any_fail(c, key, "arrayValue.values must be an array");
-        json_t *arr = json_array();
-        for (size_t i = 0; vals && i < json_array_size(vals); i++) {
-            json_t *e;
-            as_rc rc = j_any(c, json_array_get(vals, i), depth + 1, key, &e);
-            if (rc != AS_OK) { json_decref(arr); return rc; }
-            json_array_append_new(arr, e);
+        size_t n = vals ? json_array_size(vals) : 0;
+        out->type = AS_V_ARRAY;
+        out->u.items = n ? as_arena_alloc(&c->out->arena, n * sizeof(as_value)) : NULL;
+        for (size_t i = 0; i < n; i++) {
+            as_rc rc = j_any(c, json_array_get(vals, i), depth + 1, key, &out->u.items[i]);
+            if (rc != AS_OK) return rc;
+            out->n = i + 1;
         }
-        *out = arr;
     } else if ((x = jget(av, "kvlistValue", "kvlist_value"))) {
         if (!json_is_object(x)) return j_any_fail(c, key, "kvlistValue must be an object");
         const json_t *vals = jget(x, "values", NULL);
         if (vals && !json_is_array(vals))
             return j_any_fail(c, key, "kvlistValue.values must be an array");
-        json_t *obj = json_object();
-        as_rc rc = vals ? j_attrs(c, vals, key, obj, depth + 1) : AS_OK;
-        if (rc != AS_OK) { json_decref(obj); return rc; }
-        *out = obj;
+        out->type = AS_V_OBJECT;
+        if (vals) {
+            as_rc rc = j_attrs(c, vals, key, depth + 1, &out->u.members, &out->n);
+            if (rc != AS_OK) return rc;
+            out->n = as_attrs_dedup(out->u.members, out->n);
+        }
     } else if ((x = jget(av, "bytesValue", "bytes_value"))) {
-        if (!json_is_string(x) || !(*out = j_bytes(json_string_value(x), json_string_length(x))))
+        if (!json_is_string(x) || !j_bytes(c, json_string_value(x), json_string_length(x), out))
             return j_any_fail(c, key, "bytesValue must be a base64 string");
-    } else {
-        *out = json_null();
     }
     return AS_OK;
 }
 
-/* An array of {key, value} into obj (last key wins).  what names the list. */
-static as_rc j_attrs(jctx *c, const json_t *arr, const char *what, json_t *obj, int depth) {
+/* An array of {key, value} into a new arena array *out (as sent: repeated
+ * keys kept).  what names the list. */
+static as_rc j_attrs(jctx *c, const json_t *arr, const char *what, int depth, as_attr **out,
+                     size_t *nout) {
     char shown[AS_OTLP_SHORT_MAX];
-    for (size_t i = 0; i < json_array_size(arr); i++) {
+    size_t n = json_array_size(arr);
+    as_attr *a = n ? as_arena_alloc(&c->out->arena, n * sizeof(*a)) : NULL;
+    *out = a;
+    *nout = 0;
+    for (size_t i = 0; i < n; i++) {
         const json_t *kv = json_array_get(arr, i);
         const json_t *k = json_is_object(kv) ? json_object_get(kv, "key") : NULL;
         if (!k || !json_is_string(k)) {
@@ -302,22 +315,26 @@ static as_rc j_attrs(jctx *c, const json_t *arr, const char *what, json_t *obj, 
             return jfail(c, AS_EINVAL, "%s[%zu]: %s", shown, i,
                          json_is_object(kv) ? "key must be a string" : "expected an object");
         }
-        json_t *val;
-        as_rc rc = j_any(c, jget(kv, "value", NULL), depth, json_string_value(k), &val);
+        a[i].klen = json_string_length(k);
+        a[i].key = as_arena_strndup(&c->out->arena, json_string_value(k), a[i].klen);
+        as_rc rc = j_any(c, jget(kv, "value", NULL), depth, json_string_value(k), &a[i].val);
         if (rc != AS_OK) return rc;
-        json_object_setn_new_nocheck(obj, json_string_value(k), json_string_length(k), val);
+        *nout = i + 1;
     }
     return AS_OK;
 }
 
-/* attributes member of obj into dst; prefix names obj ("events[2]."). */
-static as_rc j_attr_member(jctx *c, const json_t *obj, const char *prefix, json_t *dst) {
+/* attributes member of obj into *out; prefix names obj ("events[2]."). */
+static as_rc j_attr_member(jctx *c, const json_t *obj, const char *prefix, as_attr **out,
+                           size_t *nout) {
     json_t *arr;
     char what[64];
+    *out = NULL;
+    *nout = 0;
     as_rc rc = jarray(c, obj, "attributes", NULL, prefix, &arr);
     if (rc != AS_OK || !arr) return rc;
     snprintf(what, sizeof(what), "%sattributes", prefix);
-    return j_attrs(c, arr, what, dst, 1);
+    return j_attrs(c, arr, what, 1, out, nout);
 }
 
 static as_rc j_string(jctx *c, const json_t *obj, const char *field, const char *prefix,
@@ -328,50 +345,38 @@ static as_rc j_string(jctx *c, const json_t *obj, const char *field, const char 
     return AS_OK;
 }
 
-static as_rc j_event(jctx *c, const json_t *ev, size_t i, json_t *events) {
+static as_rc j_event(jctx *c, const json_t *ev, size_t i, as_event *out) {
     char prefix[40];
     snprintf(prefix, sizeof(prefix), "events[%zu].", i);
     if (!json_is_object(ev))
         return jfail(c, AS_EINVAL, "events[%zu] must be an object, got %s", i, jtype(ev));
-    int64_t t;
     const json_t *name;
     as_rc rc;
-    if ((rc = j_time(c, ev, "timeUnixNano", "time_unix_nano", prefix, &t)) != AS_OK ||
+    if ((rc = j_time(c, ev, "timeUnixNano", "time_unix_nano", prefix, &out->time_ns)) != AS_OK ||
         (rc = j_string(c, ev, "name", prefix, &name)) != AS_OK)
         return rc;
-    json_t *attrs = json_object();
-    if ((rc = j_attr_member(c, ev, prefix, attrs)) != AS_OK) { json_decref(attrs); return rc; }
-    char iso[AS_ISO_MAX];
-    as_time_iso(t, iso);
-    json_t *o = json_object();
-    json_object_set_new_nocheck(o, "name", name ? json_incref((json_t *)name)
-                                                : json_string_nocheck(""));
-    json_object_set_new_nocheck(o, "timestamp", json_string_nocheck(iso));
-    json_object_set_new_nocheck(o, "attributes", attrs);
-    json_array_append_new(events, o);
+    out->name = "";
+    if (name) {
+        out->name_len = json_string_length(name);
+        out->name = as_arena_strndup(&c->out->arena, json_string_value(name), out->name_len);
+    }
+    if ((rc = j_attr_member(c, ev, prefix, &out->attrs, &out->n_attrs)) != AS_OK) return rc;
+    out->n_attrs = as_attrs_dedup(out->attrs, out->n_attrs);
     return AS_OK;
 }
 
-static as_rc j_link(jctx *c, const json_t *l, size_t i, json_t *links) {
-    char prefix[40], tid[33], sid[17];
-    uint8_t t[16], s[8];
+static as_rc j_link(jctx *c, const json_t *l, size_t i, as_link *out) {
+    char prefix[40];
     bool present;
     snprintf(prefix, sizeof(prefix), "links[%zu].", i);
     if (!json_is_object(l))
         return jfail(c, AS_EINVAL, "links[%zu] must be an object, got %s", i, jtype(l));
     as_rc rc;
-    if ((rc = j_id(c, l, "traceId", "trace_id", prefix, t, 16, false, &present)) != AS_OK ||
-        (rc = j_id(c, l, "spanId", "span_id", prefix, s, 8, false, &present)) != AS_OK)
+    if ((rc = j_id(c, l, "traceId", "trace_id", prefix, out->trace_id, 16, false, &present)) != AS_OK ||
+        (rc = j_id(c, l, "spanId", "span_id", prefix, out->span_id, 8, false, &present)) != AS_OK)
         return rc;
-    json_t *attrs = json_object();
-    if ((rc = j_attr_member(c, l, prefix, attrs)) != AS_OK) { json_decref(attrs); return rc; }
-    as_hex_encode(t, 16, tid);
-    as_hex_encode(s, 8, sid);
-    json_t *o = json_object();
-    json_object_set_new_nocheck(o, "trace_id", json_string_nocheck(tid));
-    json_object_set_new_nocheck(o, "span_id", json_string_nocheck(sid));
-    json_object_set_new_nocheck(o, "attributes", attrs);
-    json_array_append_new(links, o);
+    if ((rc = j_attr_member(c, l, prefix, &out->attrs, &out->n_attrs)) != AS_OK) return rc;
+    out->n_attrs = as_attrs_dedup(out->attrs, out->n_attrs);
     return AS_OK;
 }
 
@@ -384,7 +389,7 @@ static const char *const STATUS_NAMES[] = {
 };
 
 static as_rc j_span(jctx *c, const json_t *js, const char *project) {
-    as_span *s = as_span_batch_add(c->out);
+    as_span *s = as_span_batch_add_bare(c->out);
     as_rc rc;
     c->level = 3;
     c->name = NULL;
@@ -420,15 +425,19 @@ static as_rc j_span(jctx *c, const json_t *js, const char *project) {
                                                  json_string_length(msg));
     }
     s->project_name = project;
-    if ((rc = j_attr_member(c, js, "", s->attributes)) != AS_OK) return rc;
+    if ((rc = j_attr_member(c, js, "", &s->attrs, &s->n_attrs)) != AS_OK) return rc;
 
     json_t *arr;
     if ((rc = jarray(c, js, "events", NULL, "", &arr)) != AS_OK) return rc;
-    for (size_t i = 0; arr && i < json_array_size(arr); i++)
-        if ((rc = j_event(c, json_array_get(arr, i), i, s->events)) != AS_OK) return rc;
+    if (arr && json_array_size(arr))
+        s->events = as_arena_calloc(&c->out->arena, json_array_size(arr) * sizeof(as_event));
+    for (size_t i = 0; arr && i < json_array_size(arr); i++, s->n_events++)
+        if ((rc = j_event(c, json_array_get(arr, i), i, &s->events[i])) != AS_OK) return rc;
     if ((rc = jarray(c, js, "links", NULL, "", &arr)) != AS_OK) return rc;
-    for (size_t i = 0; arr && i < json_array_size(arr); i++)
-        if ((rc = j_link(c, json_array_get(arr, i), i, s->links)) != AS_OK) return rc;
+    if (arr && json_array_size(arr))
+        s->links = as_arena_calloc(&c->out->arena, json_array_size(arr) * sizeof(as_link));
+    for (size_t i = 0; arr && i < json_array_size(arr); i++, s->n_links++)
+        if ((rc = j_link(c, json_array_get(arr, i), i, &s->links[i])) != AS_OK) return rc;
     return AS_OK;
 }
 

@@ -8,14 +8,16 @@
  *      without bound, so a deeply nested body would overflow the stack in
  *      protobuf_c_message_unpack) and the number of spans; and it reports
  *      malformed wire data with a byte offset and a path.
- *   2. protobuf-c unpacks the request (arena allocator) and conv_*()
- *      validate ids and UTF-8 and build the spans.  protobuf-c 1.4 does
- *      NOT check UTF-8 (verified: it unpacks "\xff\xfe" as a string), so
- *      every string we keep is checked here, after which jansson's
- *      *_nocheck constructors are safe.
- * Attributes come out flat, one json value per key, last key wins.
+ *   2. protobuf-c unpacks the request into a scratch arena and conv_*()
+ *      validate ids and UTF-8 and build the spans, copying what they keep
+ *      into the batch's arena (the scratch arena goes at once).
+ *      protobuf-c 1.4 does NOT check UTF-8 (verified: it unpacks
+ *      "\xff\xfe" as a string), so every string we keep is checked here.
+ * Attributes come out as a flat array of typed values (span.h), in the
+ * order sent; repeated keys inside kvlists and event/link attributes are
+ * resolved here (as_attrs_dedup), those of the span by the normaliser.
  * Also home of the helpers shared with decode_json.c and the normaliser
- * (as_utf8_valid, as_otlp_double, as_otlp_where).
+ * (as_utf8_valid, as_otlp_double, as_attrs_dedup, as_otlp_where).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -26,7 +28,6 @@
 #include "assay/alloc.h"
 #include "assay/hex.h"
 #include "assay/otlp.h"
-#include "assay/timefmt.h"
 
 #include "otlp_trace_service.pb-c.h"
 
@@ -77,10 +78,57 @@ bool as_utf8_valid(const char *str, size_t n) {
     return true;
 }
 
-json_t *as_otlp_double(double d) {
-    if (isnan(d)) return json_string_nocheck("NaN");
-    if (isinf(d)) return json_string_nocheck(d > 0 ? "Infinity" : "-Infinity");
-    return json_real(d);
+void as_otlp_double(double d, as_value *out) {
+    if (isnan(d) || isinf(d)) {
+        out->type = AS_V_STR;
+        out->u.s = isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
+        out->n = strlen(out->u.s);
+    } else {
+        out->type = AS_V_REAL;
+        out->u.d = d;
+        out->n = 0;
+    }
+}
+
+static int cmp_attr_ptr(const void *pa, const void *pb) {
+    const as_attr *a = *(const as_attr *const *)pa, *b = *(const as_attr *const *)pb;
+    int c = memcmp(a->key, b->key, a->klen < b->klen ? a->klen : b->klen);
+    if (c) return c;
+    if (a->klen != b->klen) return a->klen < b->klen ? -1 : 1;
+    return a < b ? -1 : a > b;            /* stable: the order sent */
+}
+
+size_t as_attrs_dedup(as_attr *a, size_t n) {
+    enum { SMALL = 16 };
+    size_t out = 0;
+    if (n <= SMALL) {
+        for (size_t i = 0; i < n; i++) {
+            size_t j = 0;
+            while (j < out && (a[j].klen != a[i].klen || memcmp(a[j].key, a[i].key, a[i].klen) != 0))
+                j++;
+            if (j < out) a[j].val = a[i].val;
+            else a[out++] = a[i];
+        }
+        return out;
+    }
+    /* Sort pointers by (key, place); in each run of one key the first
+     * entry takes the last value and the others are marked (key NULL). */
+    as_attr **p = as_xmalloc(n * sizeof(*p));
+    for (size_t i = 0; i < n; i++) p[i] = &a[i];
+    qsort(p, n, sizeof(*p), cmp_attr_ptr);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && p[j]->klen == p[i]->klen && memcmp(p[j]->key, p[i]->key, p[i]->klen) == 0) j++;
+        if (j - i > 1) {
+            p[i]->val = p[j - 1]->val;
+            for (size_t k = i + 1; k < j; k++) p[k]->key = NULL;
+        }
+        i = j;
+    }
+    free(p);
+    for (size_t i = 0; i < n; i++)
+        if (a[i].key) a[out++] = a[i];
+    return out;
 }
 
 void as_otlp_shorten(const char *s, char out[AS_OTLP_SHORT_MAX]) {
@@ -281,30 +329,27 @@ static as_rc conv_fail(conv *c, as_rc code, const char *fmt, ...) {
     return as_err_set(c->err, code, "%s: %s", where, what);
 }
 
-static json_t *conv_bytes(const uint8_t *p, size_t n) {
-    char small[256];
-    size_t need = 4 * ((n + 2) / 3) + 1;
-    char *out = need <= sizeof(small) ? small : as_xmalloc(need);
-    size_t len = as_base64_encode(p, n, out);
-    json_t *j = json_stringn_nocheck(out, len);
-    if (out != small) free(out);
-    return j;
+static void conv_bytes(conv *c, const uint8_t *p, size_t n, as_value *out) {
+    char *enc = as_arena_alloc(&c->out->arena, 4 * ((n + 2) / 3) + 1);
+    out->type = AS_V_STR;
+    out->n = as_base64_encode(p, n, enc);
+    out->u.s = enc;
 }
 
-static as_rc conv_attrs(conv *c, PbKeyValue **kvs, size_t n, json_t *obj,
-                        const char *what, int depth);
+static as_rc conv_attrs(conv *c, PbKeyValue **kvs, size_t n, const char *what, int depth,
+                        as_attr **out, size_t *nout);
 
 /* One AnyValue at nesting level depth (1 = an attribute's own value). */
 static as_rc conv_any(conv *c, const PbAnyValue *v, int depth, const char *key,
-                      json_t **out) {
+                      as_value *out) {
     char shown[AS_OTLP_SHORT_MAX];
-    *out = NULL;
+    memset(out, 0, sizeof(*out));
     if (depth > AS_OTLP_MAX_DEPTH) {
         as_otlp_shorten(key, shown);
         return conv_fail(c, AS_EINVAL, "attribute \"%s\": AnyValue nesting deeper than %d",
                          shown, AS_OTLP_MAX_DEPTH);
     }
-    if (!v) { *out = json_null(); return AS_OK; }
+    if (!v) return AS_OK;                           /* AS_V_NULL */
     switch (v->value_case) {
     case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE: {
         size_t n = strlen(v->string_value);
@@ -313,51 +358,58 @@ static as_rc conv_any(conv *c, const PbAnyValue *v, int depth, const char *key,
             return conv_fail(c, AS_EINVAL, "attribute \"%s\": string value is not valid UTF-8",
                              shown);
         }
-        *out = json_stringn_nocheck(v->string_value, n);
+        out->type = AS_V_STR;
+        out->n = n;
+        out->u.s = as_arena_strndup(&c->out->arena, v->string_value, n);
         return AS_OK;
     }
     case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE:
-        *out = json_boolean(v->bool_value);
+        out->type = v->bool_value ? AS_V_TRUE : AS_V_FALSE;
         return AS_OK;
     case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE:
-        *out = json_integer((json_int_t)v->int_value);
+        out->type = AS_V_INT;
+        out->u.i = v->int_value;
         return AS_OK;
     case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE:
-        *out = as_otlp_double(v->double_value);
+        as_otlp_double(v->double_value, out);
         return AS_OK;
     case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BYTES_VALUE:
-        *out = conv_bytes(v->bytes_value.data, v->bytes_value.len);
+        conv_bytes(c, v->bytes_value.data, v->bytes_value.len, out);
         return AS_OK;
     case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE: {
-        json_t *arr = json_array();
         const Opentelemetry__Proto__Common__V1__ArrayValue *a = v->array_value;
-        for (size_t i = 0; a && i < a->n_values; i++) {
-            json_t *e;
-            as_rc rc = conv_any(c, a->values[i], depth + 1, key, &e);
-            if (rc != AS_OK) { json_decref(arr); return rc; }
-            json_array_append_new(arr, e);
+        size_t n = a ? a->n_values : 0;
+        out->type = AS_V_ARRAY;
+        out->u.items = n ? as_arena_alloc(&c->out->arena, n * sizeof(as_value)) : NULL;
+        for (size_t i = 0; i < n; i++) {
+            as_rc rc = conv_any(c, a->values[i], depth + 1, key, &out->u.items[i]);
+            if (rc != AS_OK) return rc;
+            out->n = i + 1;
         }
-        *out = arr;
         return AS_OK;
     }
     case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_KVLIST_VALUE: {
-        json_t *obj = json_object();
         const Opentelemetry__Proto__Common__V1__KeyValueList *l = v->kvlist_value;
-        as_rc rc = l ? conv_attrs(c, l->values, l->n_values, obj, key, depth + 1) : AS_OK;
-        if (rc != AS_OK) { json_decref(obj); return rc; }
-        *out = obj;
+        out->type = AS_V_OBJECT;
+        if (!l) return AS_OK;
+        as_rc rc = conv_attrs(c, l->values, l->n_values, key, depth + 1, &out->u.members, &out->n);
+        if (rc != AS_OK) return rc;
+        out->n = as_attrs_dedup(out->u.members, out->n);
         return AS_OK;
     }
     default:
-        *out = json_null();
-        return AS_OK;
+        return AS_OK;                               /* AS_V_NULL */
     }
 }
 
-/* Key/values into obj (last key wins).  what names the list in messages;
- * depth is the nesting level of the values. */
-static as_rc conv_attrs(conv *c, PbKeyValue **kvs, size_t n, json_t *obj,
-                        const char *what, int depth) {
+/* Key/values into a new arena array *out (as sent: repeated keys kept).
+ * what names the list in messages; depth is the nesting level of the
+ * values. */
+static as_rc conv_attrs(conv *c, PbKeyValue **kvs, size_t n, const char *what, int depth,
+                        as_attr **out, size_t *nout) {
+    as_attr *a = n ? as_arena_alloc(&c->out->arena, n * sizeof(*a)) : NULL;
+    *out = a;
+    *nout = 0;
     for (size_t i = 0; i < n; i++) {
         const PbKeyValue *kv = kvs[i];
         size_t klen = strlen(kv->key);
@@ -366,10 +418,11 @@ static as_rc conv_attrs(conv *c, PbKeyValue **kvs, size_t n, json_t *obj,
             as_otlp_shorten(what, shown);
             return conv_fail(c, AS_EINVAL, "%s[%zu]: key is not valid UTF-8", shown, i);
         }
-        json_t *val;
-        as_rc rc = conv_any(c, kv->value, depth, kv->key, &val);
+        a[i].key = as_arena_strndup(&c->out->arena, kv->key, klen);
+        a[i].klen = klen;
+        as_rc rc = conv_any(c, kv->value, depth, kv->key, &a[i].val);
         if (rc != AS_OK) return rc;
-        json_object_setn_new_nocheck(obj, kv->key, klen, val);
+        *nout = i + 1;
     }
     return AS_OK;
 }
@@ -391,31 +444,25 @@ static as_rc conv_str(conv *c, const char *s, const char *what, const char **out
     return AS_OK;
 }
 
-static as_rc conv_event(conv *c, const PbEvent *ev, size_t i, json_t *events) {
+static as_rc conv_event(conv *c, const PbEvent *ev, size_t i, as_event *out) {
     char what[48];
-    int64_t t = 0;
-    as_rc rc = conv_time(c, ev->time_unix_nano, "event timeUnixNano", &t);
+    as_rc rc = conv_time(c, ev->time_unix_nano, "event timeUnixNano", &out->time_ns);
     if (rc != AS_OK) return rc;
     const char *name = ev->name ? ev->name : "";
     size_t nlen = strlen(name);
     if (!as_utf8_valid(name, nlen))
         return conv_fail(c, AS_EINVAL, "events[%zu]: name is not valid UTF-8", i);
-    char iso[AS_ISO_MAX];
-    as_time_iso(t, iso);
-    json_t *attrs = json_object();
+    out->name = as_arena_strndup(&c->out->arena, name, nlen);
+    out->name_len = nlen;
     snprintf(what, sizeof(what), "events[%zu].attributes", i);
-    rc = conv_attrs(c, ev->attributes, ev->n_attributes, attrs, what, 1);
-    if (rc != AS_OK) { json_decref(attrs); return rc; }
-    json_t *o = json_object();
-    json_object_set_new_nocheck(o, "name", json_stringn_nocheck(name, nlen));
-    json_object_set_new_nocheck(o, "timestamp", json_string_nocheck(iso));
-    json_object_set_new_nocheck(o, "attributes", attrs);
-    json_array_append_new(events, o);
+    rc = conv_attrs(c, ev->attributes, ev->n_attributes, what, 1, &out->attrs, &out->n_attrs);
+    if (rc != AS_OK) return rc;
+    out->n_attrs = as_attrs_dedup(out->attrs, out->n_attrs);
     return AS_OK;
 }
 
-static as_rc conv_link(conv *c, const PbLink *l, size_t i, json_t *links) {
-    char what[48], tid[33], sid[17];
+static as_rc conv_link(conv *c, const PbLink *l, size_t i, as_link *out) {
+    char what[48];
     if (l->trace_id.len != 16)
         return conv_fail(c, AS_EINVAL, "links[%zu]: traceId must be 16 bytes, got %zu", i, l->trace_id.len);
     if (l->span_id.len != 8)
@@ -424,22 +471,17 @@ static as_rc conv_link(conv *c, const PbLink *l, size_t i, json_t *links) {
         return conv_fail(c, AS_EINVAL, "links[%zu]: traceId must not be all zero", i);
     if (as_bytes_all_zero(l->span_id.data, 8))
         return conv_fail(c, AS_EINVAL, "links[%zu]: spanId must not be all zero", i);
-    as_hex_encode(l->trace_id.data, 16, tid);
-    as_hex_encode(l->span_id.data, 8, sid);
-    json_t *attrs = json_object();
+    memcpy(out->trace_id, l->trace_id.data, 16);
+    memcpy(out->span_id, l->span_id.data, 8);
     snprintf(what, sizeof(what), "links[%zu].attributes", i);
-    as_rc rc = conv_attrs(c, l->attributes, l->n_attributes, attrs, what, 1);
-    if (rc != AS_OK) { json_decref(attrs); return rc; }
-    json_t *o = json_object();
-    json_object_set_new_nocheck(o, "trace_id", json_string_nocheck(tid));
-    json_object_set_new_nocheck(o, "span_id", json_string_nocheck(sid));
-    json_object_set_new_nocheck(o, "attributes", attrs);
-    json_array_append_new(links, o);
+    as_rc rc = conv_attrs(c, l->attributes, l->n_attributes, what, 1, &out->attrs, &out->n_attrs);
+    if (rc != AS_OK) return rc;
+    out->n_attrs = as_attrs_dedup(out->attrs, out->n_attrs);
     return AS_OK;
 }
 
 static as_rc conv_span(conv *c, const PbSpan *ps, const char *project) {
-    as_span *s = as_span_batch_add(c->out);
+    as_span *s = as_span_batch_add_bare(c->out);
     c->in_span = true;
     c->name = NULL;
     as_rc rc = conv_str(c, ps->name, "name", &s->name);
@@ -474,12 +516,17 @@ static as_rc conv_span(conv *c, const PbSpan *ps, const char *project) {
             return rc;
     }
     s->project_name = project;
-    if ((rc = conv_attrs(c, ps->attributes, ps->n_attributes, s->attributes, "attributes", 1)) != AS_OK)
+    if ((rc = conv_attrs(c, ps->attributes, ps->n_attributes, "attributes", 1, &s->attrs,
+                         &s->n_attrs)) != AS_OK)
         return rc;
-    for (size_t i = 0; i < ps->n_events; i++)
-        if ((rc = conv_event(c, ps->events[i], i, s->events)) != AS_OK) return rc;
-    for (size_t i = 0; i < ps->n_links; i++)
-        if ((rc = conv_link(c, ps->links[i], i, s->links)) != AS_OK) return rc;
+    if (ps->n_events)
+        s->events = as_arena_calloc(&c->out->arena, ps->n_events * sizeof(as_event));
+    for (size_t i = 0; i < ps->n_events; i++, s->n_events++)
+        if ((rc = conv_event(c, ps->events[i], i, &s->events[i])) != AS_OK) return rc;
+    if (ps->n_links)
+        s->links = as_arena_calloc(&c->out->arena, ps->n_links * sizeof(as_link));
+    for (size_t i = 0; i < ps->n_links; i++, s->n_links++)
+        if ((rc = conv_link(c, ps->links[i], i, &s->links[i])) != AS_OK) return rc;
     return AS_OK;
 }
 

@@ -3,6 +3,8 @@
  * (arrays, conflicts, limits), flattening back, and the hot fields. */
 #include "harness.h"
 
+#include <math.h>
+
 #include "assay/normalize.h"
 #include "assay/otlp.h"
 
@@ -28,6 +30,18 @@ static json_t *parse(const char *text) {
     return j;
 }
 
+/* The nested attributes of a normalised span: its stored JSON text,
+ * parsed (freed at exit). */
+static json_t *trees[1024];
+static size_t ntrees;
+static void free_trees(void) { while (ntrees) json_decref(trees[--ntrees]); }
+static json_t *tree(const as_span *s) {
+    json_t *j = s->attributes_json ? parse(s->attributes_json) : NULL;
+    if (ntrees == 0) atexit(free_trees);
+    if (j && ntrees < AS_ARRAY_LEN(trees)) trees[ntrees++] = j;
+    return j;
+}
+
 /* A span whose flat attributes are the given JSON object. */
 static as_span *add_span(as_span_batch *b, const char *flat) {
     as_span *s = as_span_batch_add(b);
@@ -48,7 +62,7 @@ static const char *norm1(const char *flat) {
     static char msg[AS_ERR_MSG_MAX];
     as_rc rc = as_normalize_batch(&b, &e);
     const char *out = msg;
-    if (rc == AS_OK) out = dump(b.spans[0].attributes);
+    if (rc == AS_OK) out = dump(tree(&b.spans[0]));
     else snprintf(msg, sizeof(msg), "%s", e.msg);
     as_span_batch_release(&b);
     return out;
@@ -62,7 +76,7 @@ static bool roundtrips(const char *flat) {
     add_span(&b, flat);
     bool ok = false;
     if (as_normalize_batch(&b, &e) == AS_OK) {
-        json_t *back = as_attributes_flatten(b.spans[0].attributes);
+        json_t *back = as_attributes_flatten(tree(&b.spans[0]));
         json_t *want = parse(flat);
         ok = json_equal(back, want);
         if (!ok)
@@ -92,13 +106,13 @@ TEST(span_kind) {
     add_span(&b, "{\"openinference.span.kind\":\"unknown\"}");
     CHECK_INT(as_normalize_batch(&b, &e), AS_OK);
     CHECK_STR(b.spans[0].span_kind, "LLM");
-    CHECK_STR(dump(b.spans[0].attributes), "{\"openinference\":{\"span\":{\"kind\":\"LLM\"}}}");
+    CHECK_STR(dump(tree(&b.spans[0])), "{\"openinference\":{\"span\":{\"kind\":\"LLM\"}}}");
     CHECK_STR(b.spans[1].span_kind, "UNKNOWN");
     CHECK_STR(b.spans[2].span_kind, "UNKNOWN");
-    CHECK_STR(dump(b.spans[2].attributes), "{\"openinference\":{\"span\":{\"kind\":\"bogus\"}}}");
+    CHECK_STR(dump(tree(&b.spans[2])), "{\"openinference\":{\"span\":{\"kind\":\"bogus\"}}}");
     CHECK_STR(b.spans[3].span_kind, "UNKNOWN");
     CHECK_STR(b.spans[4].span_kind, "RETRIEVER");
-    CHECK_STR(dump(b.spans[5].attributes), "{\"openinference\":{\"span\":{\"kind\":\"UNKNOWN\"}}}");
+    CHECK_STR(dump(tree(&b.spans[5])), "{\"openinference\":{\"span\":{\"kind\":\"UNKNOWN\"}}}");
     as_span_batch_release(&b);
 }
 
@@ -171,7 +185,7 @@ TEST(gen_ai_llm) {
     CHECK_INT(s->tokens_prompt, 10);
     CHECK_INT(s->tokens_completion, 5);
     CHECK_INT(s->tokens_total, 15);
-    json_t *a = s->attributes;
+    json_t *a = tree(s);
     json_t *llm = json_object_get(a, "llm");
     CHECK_STR(json_string_value(json_object_get(llm, "provider")), "openai");
     CHECK_STR(json_string_value(json_object_get(llm, "system")), "openai");
@@ -209,13 +223,13 @@ TEST(gen_ai_does_not_override) {
     CHECK_INT(s->tokens_prompt, 3);
     CHECK_INT(s->tokens_completion, 1);
     CHECK_INT(s->tokens_total, 50);
-    json_t *llm = json_object_get(s->attributes, "llm");
+    json_t *llm = json_object_get(tree(s), "llm");
     CHECK_STR(json_string_value(json_object_get(llm, "provider")), "azure");
     CHECK_STR(json_string_value(json_object_get(llm, "system")), "openai");
     CHECK_STR(dump(json_object_get(llm, "invocation_parameters")), "{\"temperature\":1}");
-    CHECK_STR(dump(json_object_get(s->attributes, "input")), "{\"value\":\"in\"}");
+    CHECK_STR(dump(json_object_get(tree(s), "input")), "{\"value\":\"in\"}");
     CHECK_STR(b.spans[1].model_name, "nested");
-    CHECK_STR(dump(json_object_get(b.spans[1].attributes, "llm")), "{\"model_name\":\"nested\"}");
+    CHECK_STR(dump(json_object_get(tree(&b.spans[1]), "llm")), "{\"model_name\":\"nested\"}");
     as_span_batch_release(&b);
 }
 
@@ -239,23 +253,23 @@ TEST(gen_ai_operations) {
     CHECK_INT(as_normalize_batch(&b, &e), AS_OK);
     CHECK_STR(b.spans[0].span_kind, "EMBEDDING");
     CHECK_STR(b.spans[0].model_name, "text-embedding-3-small");
-    CHECK(json_object_get(json_object_get(b.spans[0].attributes, "embedding"), "model_name") != NULL);
-    CHECK(json_object_get(b.spans[0].attributes, "llm") == NULL);
+    CHECK(json_object_get(json_object_get(tree(&b.spans[0]), "embedding"), "model_name") != NULL);
+    CHECK(json_object_get(tree(&b.spans[0]), "llm") == NULL);
     CHECK_STR(b.spans[1].span_kind, "TOOL");
-    CHECK_STR(dump(json_object_get(b.spans[1].attributes, "tool")),
+    CHECK_STR(dump(json_object_get(tree(&b.spans[1]), "tool")),
               "{\"description\":\"web search\",\"id\":\"call_1\",\"name\":\"search\"}");
     CHECK_STR(b.spans[2].span_kind, "AGENT");
-    CHECK_STR(dump(json_object_get(b.spans[2].attributes, "agent")), "{\"name\":\"planner\"}");
+    CHECK_STR(dump(json_object_get(tree(&b.spans[2]), "agent")), "{\"name\":\"planner\"}");
     CHECK_STR(b.spans[3].span_kind, "AGENT");
     CHECK_STR(b.spans[4].span_kind, "LLM");
     CHECK_INT(b.spans[4].tokens_total, 5);
-    CHECK_STR(json_string_value(json_object_get(json_object_get(b.spans[4].attributes, "llm"), "provider")),
+    CHECK_STR(json_string_value(json_object_get(json_object_get(tree(&b.spans[4]), "llm"), "provider")),
               "anthropic");
     CHECK_STR(b.spans[5].span_kind, "LLM");
     CHECK_INT(b.spans[5].tokens_prompt, 4);
     CHECK_INT(b.spans[5].tokens_completion, 0);
     CHECK_INT(b.spans[5].tokens_total, 4);
-    json_t *a5 = b.spans[5].attributes;
+    json_t *a5 = tree(&b.spans[5]);
     CHECK_STR(dump(json_object_get(json_object_get(a5, "llm"), "token_count")),
               "{\"prompt\":4,\"prompt_details\":{\"cache_read\":2},\"total\":4}");
     CHECK_STR(dump(json_object_get(a5, "input")),
@@ -336,7 +350,7 @@ TEST(unflatten_limits) {
     as_span_batch_init(&b);
     add_span(&b, "{\"a.100000\":1}");
     CHECK_INT(as_normalize_batch(&b, &e), AS_OK);
-    CHECK_INT(json_array_size(json_object_get(b.spans[0].attributes, "a")), 100001);
+    CHECK_INT(json_array_size(json_object_get(tree(&b.spans[0]), "a")), 100001);
     as_span_batch_release(&b);
     /* the per-batch budget of null padding */
     as_span_batch_init(&b);
@@ -353,7 +367,7 @@ TEST(unflatten_limits) {
     as_span_batch_init(&b);
     add_span(&b, flat);
     CHECK_INT(as_normalize_batch(&b, &e), AS_OK);
-    json_t *cur = b.spans[0].attributes;
+    json_t *cur = tree(&b.spans[0]);
     int depth = 0;
     while (json_is_object(cur) && json_object_get(cur, "k")) { cur = json_object_get(cur, "k"); depth++; }
     CHECK_INT(depth, AS_NORMALIZE_MAX_DEPTH - 1);
@@ -453,10 +467,10 @@ TEST(hot_fields) {
     CHECK_INT(s->tokens_prompt, 7);
     CHECK_INT(s->tokens_completion, 8);
     CHECK_INT(s->tokens_total, 15);
-    /* borrowed from the final nested tree */
-    CHECK(s->model_name == json_string_value(json_object_get(json_object_get(s->attributes, "llm"), "model_name")));
-    CHECK(s->session_id == json_string_value(json_object_get(json_object_get(s->attributes, "session"), "id")));
-    CHECK(s->user_id == json_string_value(json_object_get(json_object_get(s->attributes, "user"), "id")));
+    /* the values of the final nested tree */
+    CHECK_STR(s->model_name, json_string_value(json_object_get(json_object_get(tree(s), "llm"), "model_name")));
+    CHECK_STR(s->session_id, json_string_value(json_object_get(json_object_get(tree(s), "session"), "id")));
+    CHECK_STR(s->user_id, json_string_value(json_object_get(json_object_get(tree(s), "user"), "id")));
     s = &b.spans[1];
     CHECK_STR(s->span_kind, "UNKNOWN");
     CHECK_STR(s->model_name, "emb");
@@ -469,7 +483,7 @@ TEST(hot_fields) {
     CHECK_INT(s->tokens_total, 0);
     s = &b.spans[3];
     CHECK_STR(s->model_name, "literal");
-    CHECK(s->model_name == json_string_value(json_object_get(s->attributes, "llm.model_name")));
+    CHECK_STR(s->model_name, json_string_value(json_object_get(tree(s), "llm.model_name")));
     CHECK_STR(s->session_id, "kv");
     as_span_batch_release(&b);
 }
@@ -480,16 +494,20 @@ TEST(idempotent_and_events_untouched) {
     as_span_batch_init(&b);
     as_span *s = add_span(&b, "{\"openinference.span.kind\":\"tool\",\"tool.name\":\"t\","
                               "\"metadata\":\"{\\\"a\\\":1}\",\"a.0.b\":1}");
-    json_array_append_new(s->events, parse("{\"name\":\"exception\",\"timestamp\":\"x\","
-                                           "\"attributes\":{\"exception.type\":\"E\"}}"));
+    as_attr *ea = as_arena_alloc(&b.arena, sizeof(*ea));
+    *ea = (as_attr){ "exception.type", 14, { .type = AS_V_STR, .n = 1, .u.s = "E" } };
+    s->events = as_arena_alloc(&b.arena, sizeof(*s->events));
+    *s->events = (as_event){ 1714564800500000000LL, "exception", 9, ea, 1 };
+    s->n_events = 1;
     CHECK_INT(as_normalize_batch(&b, &e), AS_OK);
     char first[1024];
-    snprintf(first, sizeof(first), "%s", dump(b.spans[0].attributes));
+    snprintf(first, sizeof(first), "%s", dump(tree(&b.spans[0])));
     CHECK_INT(as_normalize_batch(&b, &e), AS_OK);
-    CHECK_STR(dump(b.spans[0].attributes), first);
+    CHECK_STR(dump(tree(&b.spans[0])), first);
     CHECK_STR(b.spans[0].span_kind, "TOOL");
-    CHECK_STR(dump(b.spans[0].events),
-              "[{\"attributes\":{\"exception.type\":\"E\"},\"name\":\"exception\",\"timestamp\":\"x\"}]");
+    CHECK_STR(b.spans[0].events_json,
+              "[{\"name\":\"exception\",\"timestamp\":\"2024-05-01T12:00:00.500000+00:00\","
+              "\"attributes\":{\"exception.type\":\"E\"}}]");
     as_span_batch_release(&b);
 }
 
@@ -515,7 +533,7 @@ TEST(decode_then_normalize) {
         CHECK_STR(s->span_kind, "LLM");
         CHECK_STR(s->model_name, "claude");
         CHECK_INT(s->tokens_total, 15);
-        CHECK_STR(dump(s->attributes),
+        CHECK_STR(dump(tree(s)),
                   "{\"input\":{\"mime_type\":\"application/json\",\"value\":\"{\\\"q\\\":\\\"\xe6\x97\xa5\\\"}\"},"
                   "\"llm\":{\"model_name\":\"claude\",\"token_count\":{\"completion\":3,\"prompt\":12}},"
                   "\"metadata\":{\"env\":\"prod\"},\"openinference\":{\"span\":{\"kind\":\"LLM\"}}}");
@@ -523,7 +541,111 @@ TEST(decode_then_normalize) {
     as_span_batch_release(&b);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* the stored text is what jansson wrote                               */
+/* ------------------------------------------------------------------ */
+
+static uint64_t rnd_state = 42;
+static uint64_t rnd(void) {
+    uint64_t z = (rnd_state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static json_t *rnd_value(int depth) {
+    switch (rnd() % (depth < 3 ? 8 : 6)) {
+    case 0: {
+        double d;
+        uint64_t bits = rnd();
+        memcpy(&d, &bits, sizeof(d));
+        if (!isfinite(d)) d = (double)(int64_t)rnd() / 1e3;
+        return json_real(rnd() % 4 ? d : (double)(rnd() % 100000) / 8);
+    }
+    case 1: return json_integer((json_int_t)rnd());
+    case 2: {
+        char str[40];
+        size_t n = rnd() % sizeof(str);
+        for (size_t i = 0; i < n; i++) {
+            static const char pool[] = "ab\"\\/\b\f\n\r\t\x01\x1f\x7f z";
+            str[i] = pool[rnd() % (sizeof(pool) - 1)];
+        }
+        return json_stringn(str, n);
+    }
+    case 3: return json_string("\xe6\x97\xa5\xf0\x9f\x98\x80 \xc3\xa9");
+    case 4: return rnd() % 2 ? json_true() : json_null();
+    case 5: return json_false();
+    case 6: {
+        json_t *a = json_array();
+        for (int i = (int)(rnd() % 4); i > 0; i--) json_array_append_new(a, rnd_value(depth + 1));
+        return a;
+    }
+    default: {
+        json_t *o = json_object();
+        for (int i = (int)(rnd() % 4); i > 0; i--) {
+            char k[32];
+            snprintf(k, sizeof(k), "k%d.%d", (int)(rnd() % 5), i);
+            json_object_set_new(o, k, rnd_value(depth + 1));
+        }
+        return o;
+    }
+    }
+}
+
+TEST(text_as_jansson_wrote_it) {
+    /* keys without dots are not unflattened: the text must be exactly
+     * json_dumps of the flat object */
+    for (int round = 0; round < 300; round++) {
+        as_span_batch b;
+        as_err e;
+        as_span_batch_init(&b);
+        as_span *s = add_span(&b, "{}");
+        for (int i = (int)(rnd() % 12); i > 0; i--) {
+            char k[32];
+            snprintf(k, sizeof(k), "%c%d", "xyzk\n\""[rnd() % 6], (int)(rnd() % 9));
+            json_object_set_new(s->attributes, k, rnd_value(0));
+        }
+        char *want = json_dumps(s->attributes, JSON_COMPACT | JSON_ENCODE_ANY);
+        CHECK_INT(as_normalize_batch(&b, &e), AS_OK);
+        CHECK_STR(s->attributes_json, want);
+        free(want);
+        as_span_batch_release(&b);
+    }
+}
+
+TEST(json_text_parsed_as_jansson_does) {
+    static const char *const texts[] = {
+        "{\"a\":1}", "[1,2,3]", "{\"a\":1,\"a\":2,\"b\":[true,false,null]}", " \n{\"t\":0.7,\"m\":1024}",
+        "{\"x\":1.0,\"y\":1e2,\"z\":-0,\"w\":-0.0,\"v\":1.5e-7,\"u\":123456789.123456789,\"s\":1E+300}",
+        "{\"big\":12345678901234567890}", "{\"r\":1e400}", "[\"\\u00e9\\n\\ud83d\\ude00\\/\"]",
+        "{\"n\":\"\\u0000\"}", "{} x", "{\"a\":}", "[", "{\"a\":01}", "{\"a\":-}", "{\"a\":1.}",
+        "[0.1,0.2,0.30000000000000004,100.0,1e16,1e-5]", "{\"\\ud800\":1}", "\t[\r]",
+        "[-9223372036854775808, 9223372036854775807]", "[-9223372036854775809]", "{\"a\" : [ 1 , 2 ] }",
+        "[1e22,1e21,123e-20,5e-324,2.2250738585072014e-308,4.9e-324,1e-400]", "{\"a\":\"\x01\"}",
+        "[tru]", "[nul]", "[1,]", "{\"a\":1,}", "[\"a\",{\"b\":{\"c\":[[],{}]}}]", "[1 2]", "{\"k\" 1}",
+        "[-]", "[.5]", "[1e]", "[1e+]", "[0x10]", "[+1]", "[\"\\x\"]", "[\"\\u12\"]", "{\"\":\"\"}",
+    };
+    for (size_t i = 0; i < AS_ARRAY_LEN(texts); i++) {
+        as_span_batch b;
+        as_err e;
+        as_span_batch_init(&b);
+        as_span *s = add_span(&b, "{}");
+        json_object_set_new(s->attributes, "metadata", json_string(texts[i]));
+        json_t *want = json_object();
+        json_t *parsed = json_loads(texts[i], 0, NULL);
+        json_object_set_new(want, "metadata", parsed ? parsed : json_string(texts[i]));
+        char *w = json_dumps(want, JSON_COMPACT | JSON_ENCODE_ANY);
+        CHECK_INT(as_normalize_batch(&b, &e), AS_OK);
+        CHECK_STR(s->attributes_json, w);
+        free(w);
+        json_decref(want);
+        as_span_batch_release(&b);
+    }
+}
+
 TEST_MAIN(T(span_kind), T(json_string_attributes), T(input_output_values), T(gen_ai_llm),
           T(gen_ai_does_not_override), T(gen_ai_operations), T(unflatten_arrays),
           T(unflatten_conflicts), T(unflatten_limits), T(flatten_roundtrip), T(flatten_shapes),
-          T(hot_fields), T(idempotent_and_events_untouched), T(decode_then_normalize))
+          T(hot_fields), T(idempotent_and_events_untouched), T(decode_then_normalize),
+          T(text_as_jansson_wrote_it), T(json_text_parsed_as_jansson_does))

@@ -6,6 +6,7 @@
 
 #include "assay/hex.h"
 #include "assay/otlp.h"
+#include "assay/timefmt.h"
 
 #include "otlp_trace_service.pb-c.h"
 
@@ -123,6 +124,43 @@ static void kv_dbl(PbKeyValue *kv, PbAnyValue *v, const char *key, double d) {
     kv_init(kv, v, key);
     v->value_case = ANY_DOUBLE;
     v->double_value = d;
+}
+
+/* Decoded spans seen as jansson values (span.h keeps them in the arena);
+ * the views are freed at exit. */
+static json_t *views[1024];
+static size_t nviews;
+static void free_views(void) { while (nviews) json_decref(views[--nviews]); }
+static json_t *view(json_t *j) {
+    if (nviews == 0) atexit(free_views);
+    if (nviews < AS_ARRAY_LEN(views)) views[nviews++] = j;
+    return j;
+}
+static json_t *attrs_of(const as_span *sp) {
+    return view(as_attrs_json(sp->attrs, sp->n_attrs));
+}
+static json_t *events_of(const as_span *sp) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < sp->n_events; i++) {
+        char iso[AS_ISO_MAX];
+        as_time_iso(sp->events[i].time_ns, iso);
+        json_array_append_new(a, json_pack("{s:s%, s:s, s:o}", "name", sp->events[i].name,
+                                           sp->events[i].name_len, "timestamp", iso, "attributes",
+                                           as_attrs_json(sp->events[i].attrs, sp->events[i].n_attrs)));
+    }
+    return view(a);
+}
+static json_t *links_of(const as_span *sp) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < sp->n_links; i++) {
+        char tid[33], sid[17];
+        as_hex_encode(sp->links[i].trace_id, 16, tid);
+        as_hex_encode(sp->links[i].span_id, 8, sid);
+        json_array_append_new(a, json_pack("{s:s, s:s, s:o}", "trace_id", tid, "span_id", sid,
+                                           "attributes", as_attrs_json(sp->links[i].attrs,
+                                                                       sp->links[i].n_attrs)));
+    }
+    return view(a);
 }
 
 static char *dump(const json_t *j) {
@@ -253,17 +291,17 @@ TEST(pb_full_span) {
         CHECK_INT(sp->status_code, AS_STATUS_ERROR);
         CHECK_STR(sp->status_message, "boom");
         CHECK_STR(sp->project_name, "my-project");
-        CHECK_STR(dump(sp->attributes),
+        CHECK_STR(dump(attrs_of(sp)),
                   "{\"big\":-9223372036854775808,\"blob\":\"3q2+7w==\",\"empty\":null,"
                   "\"flag\":true,\"llm.model_name\":\"gpt-4o\",\"llm.temperature\":0.5,"
                   "\"llm.token_count.prompt\":12,\"obj\":{\"x\":\"y\"},\"tag.tags\":[\"a\",2]}");
-        CHECK(json_is_integer(json_object_get(sp->attributes, "llm.token_count.prompt")));
-        CHECK(json_is_real(json_object_get(sp->attributes, "llm.temperature")));
-        CHECK_STR(dump(sp->events),
+        CHECK(json_is_integer(json_object_get(attrs_of(sp), "llm.token_count.prompt")));
+        CHECK(json_is_real(json_object_get(attrs_of(sp), "llm.temperature")));
+        CHECK_STR(dump(events_of(sp)),
                   "[{\"attributes\":{\"exception.message\":\"bad value\",\"exception.type\":"
                   "\"ValueError\"},\"name\":\"exception\",\"timestamp\":"
                   "\"2024-05-01T12:00:00.500000+00:00\"}]");
-        CHECK_STR(dump(sp->links),
+        CHECK_STR(dump(links_of(sp)),
                   "[{\"attributes\":{\"why\":\"retry\"},\"span_id\":\"8888888888888888\","
                   "\"trace_id\":\"77777777777777777777777777777777\"}]");
     }
@@ -288,9 +326,9 @@ TEST(pb_defaults_and_roots) {
         CHECK_STR(b.spans[0].status_message, "");
         CHECK_INT(b.spans[0].status_code, AS_STATUS_UNSET);
         CHECK(b.spans[0].project_name == NULL);
-        CHECK_INT(json_object_size(b.spans[0].attributes), 0);
-        CHECK_INT(json_array_size(b.spans[0].events), 0);
-        CHECK_INT(json_array_size(b.spans[0].links), 0);
+        CHECK_INT(json_object_size(attrs_of(&b.spans[0])), 0);
+        CHECK_INT(json_array_size(events_of(&b.spans[0])), 0);
+        CHECK_INT(json_array_size(links_of(&b.spans[0])), 0);
     }
     as_span_batch_release(&b);
 }
@@ -318,7 +356,7 @@ TEST(pb_duplicate_keys_last_wins) {
     as_span_batch b;
     as_err e;
     CHECK_INT(fx_decode(&f, &b, &e), AS_OK);
-    if (b.n == 1) CHECK_STR(dump(b.spans[0].attributes), "{\"k\":\"second\",\"other\":1}");
+    if (b.n == 1) CHECK_STR(dump(attrs_of(&b.spans[0])), "{\"k\":\"second\",\"other\":1}");
     as_span_batch_release(&b);
 }
 
@@ -336,7 +374,7 @@ TEST(pb_nan_infinity) {
     as_err e;
     CHECK_INT(fx_decode(&f, &b, &e), AS_OK);
     if (b.n == 1)
-        CHECK_STR(dump(b.spans[0].attributes), "{\"m\":\"-Infinity\",\"n\":\"NaN\",\"p\":\"Infinity\"}");
+        CHECK_STR(dump(attrs_of(&b.spans[0])), "{\"m\":\"-Infinity\",\"n\":\"NaN\",\"p\":\"Infinity\"}");
     as_span_batch_release(&b);
 }
 
@@ -358,8 +396,8 @@ TEST(pb_utf8_roundtrip) {
     CHECK_INT(fx_decode(&f, &b, &e), AS_OK);
     if (b.n == 1) {
         CHECK_STR(b.spans[0].name, ja);
-        CHECK_STR(json_string_value(json_object_get(b.spans[0].attributes, "input.value")), ja);
-        CHECK_STR(json_string_value(json_object_get(b.spans[0].attributes, emoji)), emoji);
+        CHECK_STR(json_string_value(json_object_get(attrs_of(&b.spans[0]), "input.value")), ja);
+        CHECK_STR(json_string_value(json_object_get(attrs_of(&b.spans[0]), emoji)), emoji);
     }
     as_span_batch_release(&b);
 }
@@ -814,15 +852,15 @@ TEST(json_full_span) {
         CHECK_INT(s->status_code, AS_STATUS_ERROR);
         CHECK_STR(s->status_message, "boom");
         CHECK_STR(s->project_name, "proj");
-        CHECK_STR(dump(s->attributes),
+        CHECK_STR(dump(attrs_of(s)),
                   "{\"a\":[\"x\",1],\"b\":false,\"by\":\"3q2+7w==\",\"d\":1.5,\"d2\":3.0,"
                   "\"d3\":\"NaN\",\"d4\":\"-Infinity\",\"d5\":2.25,\"e\":null,\"i\":-42,\"i2\":7,"
                   "\"kv\":{\"n\":true},\"nv\":null,\"s\":\"v\"}");
-        CHECK(json_is_real(json_object_get(s->attributes, "d2")));
-        CHECK_STR(dump(s->events),
+        CHECK(json_is_real(json_object_get(attrs_of(s), "d2")));
+        CHECK_STR(dump(events_of(s)),
                   "[{\"attributes\":{\"exception.message\":\"bad\"},\"name\":\"exception\","
                   "\"timestamp\":\"2024-05-01T12:00:00.500000+00:00\"}]");
-        CHECK_STR(dump(s->links),
+        CHECK_STR(dump(links_of(s)),
                   "[{\"attributes\":{},\"span_id\":\"0000000000000001\",\"trace_id\":\"" TID "\"}]");
     }
     as_span_batch_release(&b);
@@ -844,7 +882,7 @@ TEST(json_snake_case_and_enum_names) {
         CHECK_INT(b.spans[0].start_ns, 5);
         CHECK_INT(b.spans[0].end_ns, 6);
         CHECK_INT(b.spans[0].status_code, AS_STATUS_OK);
-        CHECK_STR(dump(b.spans[0].attributes), "{\"x\":9}");
+        CHECK_STR(dump(attrs_of(&b.spans[0])), "{\"x\":9}");
     }
     as_span_batch_release(&b);
 }
@@ -1055,7 +1093,7 @@ TEST(json_utf8_roundtrip) {
     CHECK_INT(jdecode_span(span, &b, &e), AS_OK);
     if (b.n == 1) {
         CHECK_STR(b.spans[0].name, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xf0\x9f\x98\x80");
-        CHECK_STR(json_string_value(json_object_get(b.spans[0].attributes, ja)),
+        CHECK_STR(json_string_value(json_object_get(attrs_of(&b.spans[0]), ja)),
                   "\xf0\x9f\x9a\x80 \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e");
     }
     as_span_batch_release(&b);
@@ -1069,7 +1107,7 @@ TEST(json_duplicate_keys_last_wins) {
                            "{\"key\":\"k\",\"value\":{\"intValue\":2}}]}", &b, &e), AS_OK);
     if (b.n == 1) {
         CHECK_STR(b.spans[0].name, "b");
-        CHECK_STR(dump(b.spans[0].attributes), "{\"k\":2}");
+        CHECK_STR(dump(attrs_of(&b.spans[0])), "{\"k\":2}");
     }
     as_span_batch_release(&b);
 }
@@ -1084,7 +1122,7 @@ TEST(json_int_forms) {
                            "{\"key\":\"c\",\"value\":{\"intValue\":2.0}}]}", &b, &e), AS_OK);
     if (b.n == 1) {
         CHECK_INT(b.spans[0].start_ns, 1700000000000000000LL);
-        CHECK_STR(dump(b.spans[0].attributes),
+        CHECK_STR(dump(attrs_of(&b.spans[0])),
                   "{\"a\":-9223372036854775808,\"b\":9223372036854775807,\"c\":2}");
     }
     as_span_batch_release(&b);
