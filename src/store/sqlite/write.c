@@ -5,9 +5,9 @@
  * request alone.
  *
  * Per request:
- *   1. group spans by trace (sort), find or create each trace (its project
- *      is fixed by the first span ever seen), widen its time range, upsert
- *      its session;
+ *   1. group spans by trace (sort), create each trace or, when it exists,
+ *      find it (its project is fixed by the first span ever seen) and widen
+ *      its time range; upsert each session of the request once;
  *   2. for traces that existed before, drop spans already stored
  *      (duplicates are ignored) and collect the cumulative counts of
  *      children stored earlier (children may arrive before parents);
@@ -26,8 +26,9 @@
 
 static const char *const wsql[W__COUNT] = {
     [W_TRACE_FIND] = "SELECT id, project_id FROM traces WHERE trace_id = ?",
-    [W_TRACE_INSERT] = "INSERT INTO traces(trace_id, project_id, start_time, "
-                       "end_time) VALUES(?, ?, ?, ?)",
+    [W_TRACE_INSERT] = "INSERT INTO traces(trace_id, project_id, session_rowid, "
+                       "start_time, end_time) VALUES(?, ?, ?, ?, ?) "
+                       "ON CONFLICT(trace_id) DO NOTHING",
     [W_TRACE_WIDEN] = "UPDATE traces SET start_time = min(start_time, ?2), "
                       "end_time = max(end_time, ?3) WHERE id = ?1 AND "
                       "(start_time > ?2 OR end_time < ?3)",
@@ -103,6 +104,8 @@ typedef struct wctx {
     as_err *err;
     const char *last_project;
     int64_t last_project_id;
+    struct wsession *sessions;
+    size_t nsessions, capsessions;
 } wctx;
 
 static as_rc step_done(wctx *c, sqlite3_stmt *st, const char *what) {
@@ -112,19 +115,24 @@ static as_rc step_done(wctx *c, sqlite3_stmt *st, const char *what) {
     return AS_OK;
 }
 
-static as_rc project_id_for(wctx *c, const char *name, int64_t *id) {
+/* The id of project `name`; with create, the project is made if missing,
+ * without it a missing project is AS_ENOTFOUND (no message). */
+static as_rc project_id_for(wctx *c, const char *name, bool create, int64_t *id) {
     if (c->last_project && strcmp(c->last_project, name) == 0) {
         *id = c->last_project_id;
         return AS_OK;
     }
     sqlite3_stmt *e = c->s->w[W_PROJECT_ENSURE], *f = c->s->w[W_PROJECT_FIND];
-    sqlite3_bind_text(e, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(e, 2, as_now_ns());
-    if (step_done(c, e, "creating project") != AS_OK) return AS_EDB;
+    if (create) {
+        sqlite3_bind_text(e, 1, name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(e, 2, as_now_ns());
+        if (step_done(c, e, "creating project") != AS_OK) return AS_EDB;
+    }
     sqlite3_bind_text(f, 1, name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(f);
     if (rc == SQLITE_ROW) *id = sqlite3_column_int64(f, 0);
     sqlite3_reset(f);
+    if (rc == SQLITE_DONE && !create) return AS_ENOTFOUND;
     if (rc != SQLITE_ROW) return sq_error(c->s->writer, c->err, "finding project");
     c->last_project = name;
     c->last_project_id = *id;
@@ -139,7 +147,73 @@ static int cmp_trace(const void *a, const void *b, void *arg) {
     return c ? c : (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
 }
 
-/* Step 1 for the spans order[lo..hi), all of one trace. */
+/* Sessions of one request: upserted once each, with the time range of all
+ * of the request's spans in them. */
+typedef struct wsession {
+    const char *id;
+    int64_t tmin, tmax;
+    int64_t rowid;                /* 0 until upserted */
+} wsession;
+
+static wsession *session_slot(wctx *c, const char *id) {
+    for (size_t i = 0; i < c->nsessions; i++)
+        if (strcmp(c->sessions[i].id, id) == 0) return &c->sessions[i];
+    return NULL;
+}
+
+/* Pre-pass: the distinct session ids of the request and their ranges. */
+static void collect_sessions(wctx *c) {
+    for (size_t i = 0; i < c->r->batch.n; i++) {
+        const as_span *sp = c->r->items[i].span;
+        if (!sp->session_id || !sp->session_id[0]) continue;
+        wsession *w = session_slot(c, sp->session_id);
+        if (!w) {
+            if (c->nsessions == c->capsessions) {
+                c->capsessions = c->capsessions ? 2 * c->capsessions : 8;
+                c->sessions = as_xrealloc(c->sessions, c->capsessions * sizeof(*c->sessions));
+            }
+            w = &c->sessions[c->nsessions++];
+            *w = (wsession){ sp->session_id, sp->start_ns, sp->end_ns, 0 };
+        }
+        if (sp->start_ns < w->tmin) w->tmin = sp->start_ns;
+        if (sp->end_ns > w->tmax) w->tmax = sp->end_ns;
+    }
+}
+
+static as_rc session_rowid(wctx *c, const char *id, int64_t project_id, int64_t *out) {
+    wsession *w = session_slot(c, id);
+    if (!w->rowid) {
+        sqlite3_stmt *u = c->s->w[W_SESSION_UPSERT];
+        sqlite3_bind_text(u, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(u, 2, project_id);
+        sqlite3_bind_int64(u, 3, w->tmin);
+        sqlite3_bind_int64(u, 4, w->tmax);
+        int rc = sqlite3_step(u);
+        if (rc == SQLITE_ROW) w->rowid = sqlite3_column_int64(u, 0);
+        sqlite3_reset(u);
+        if (rc != SQLITE_ROW) return sq_error(c->s->writer, c->err, "upserting session");
+    }
+    *out = w->rowid;
+    return AS_OK;
+}
+
+static as_rc find_trace(wctx *c, const as_span *sp, int64_t *rowid,
+                        int64_t *project_id, bool *existed) {
+    sqlite3_stmt *f = c->s->w[W_TRACE_FIND];
+    sqlite3_bind_blob(f, 1, sp->trace_id, 16, SQLITE_STATIC);
+    int rc = sqlite3_step(f);
+    *existed = rc == SQLITE_ROW;
+    if (*existed) {
+        *rowid = sqlite3_column_int64(f, 0);
+        *project_id = sqlite3_column_int64(f, 1);
+    }
+    sqlite3_reset(f);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sq_error(c->s->writer, c->err, "finding trace");
+    return AS_OK;
+}
+
+/* Step 1 for the spans order[lo..hi), all of one trace.  A new trace (the
+ * common case) costs one INSERT; only a conflict looks the trace up. */
 static as_rc resolve_trace(wctx *c, const int *order, size_t lo, size_t hi) {
     sq_store *s = c->s;
     const as_span *first = c->r->items[order[lo]].span;
@@ -151,52 +225,49 @@ static as_rc resolve_trace(wctx *c, const int *order, size_t lo, size_t hi) {
         if (sp->end_ns > tmax) tmax = sp->end_ns;
         if (!session && sp->session_id && sp->session_id[0]) session = sp->session_id;
     }
-    int64_t trace_rowid = 0, project_id = 0;
-    bool existed;
-    sqlite3_stmt *f = s->w[W_TRACE_FIND];
-    sqlite3_bind_blob(f, 1, first->trace_id, 16, SQLITE_STATIC);
-    int rc = sqlite3_step(f);
-    existed = rc == SQLITE_ROW;
-    if (existed) {
-        trace_rowid = sqlite3_column_int64(f, 0);
-        project_id = sqlite3_column_int64(f, 1);
+    const char *pname = c->r->project_override;
+    if (!pname) pname = first->project_name;
+    if (!pname || !pname[0]) pname = "default";
+    int64_t project_id = 0, trace_rowid = 0, sess = 0;
+    bool existed = false;
+    /* A project that does not exist yet cannot own this trace: look the
+     * trace up before creating the project, so that a late span naming
+     * another project does not leave an empty project behind. */
+    as_rc prc = project_id_for(c, pname, false, &project_id);
+    if (prc == AS_ENOTFOUND) {
+        if (find_trace(c, first, &trace_rowid, &project_id, &existed) != AS_OK) return AS_EDB;
+        if (!existed && project_id_for(c, pname, true, &project_id) != AS_OK) return AS_EDB;
+    } else if (prc != AS_OK) {
+        return AS_EDB;
     }
-    sqlite3_reset(f);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return sq_error(s->writer, c->err, "finding trace");
+    if (session && session_rowid(c, session, project_id, &sess) != AS_OK) return AS_EDB;
+    if (!existed) {
+        sqlite3_stmt *ins = s->w[W_TRACE_INSERT];
+        sqlite3_bind_blob(ins, 1, first->trace_id, 16, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 2, project_id);
+        if (sess) sqlite3_bind_int64(ins, 3, sess);
+        else sqlite3_bind_null(ins, 3);
+        sqlite3_bind_int64(ins, 4, tmin);
+        sqlite3_bind_int64(ins, 5, tmax);
+        if (step_done(c, ins, "inserting trace") != AS_OK) return AS_EDB;
+        if (sqlite3_changes(s->writer) > 0)
+            trace_rowid = sqlite3_last_insert_rowid(s->writer);
+        else if (find_trace(c, first, &trace_rowid, &project_id, &existed) != AS_OK)
+            return AS_EDB;
+    }
     if (existed) {
+        /* Seen before: its project stays the one its first span gave it. */
         sqlite3_stmt *w = s->w[W_TRACE_WIDEN];
         sqlite3_bind_int64(w, 1, trace_rowid);
         sqlite3_bind_int64(w, 2, tmin);
         sqlite3_bind_int64(w, 3, tmax);
         if (step_done(c, w, "updating trace") != AS_OK) return AS_EDB;
-    } else {
-        const char *pname = c->r->project_override;
-        if (!pname) pname = first->project_name;
-        if (!pname || !pname[0]) pname = "default";
-        if (project_id_for(c, pname, &project_id) != AS_OK) return AS_EDB;
-        sqlite3_stmt *ins = s->w[W_TRACE_INSERT];
-        sqlite3_bind_blob(ins, 1, first->trace_id, 16, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 2, project_id);
-        sqlite3_bind_int64(ins, 3, tmin);
-        sqlite3_bind_int64(ins, 4, tmax);
-        if (step_done(c, ins, "inserting trace") != AS_OK) return AS_EDB;
-        trace_rowid = sqlite3_last_insert_rowid(s->writer);
-    }
-    if (session) {
-        sqlite3_stmt *u = s->w[W_SESSION_UPSERT];
-        sqlite3_bind_text(u, 1, session, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(u, 2, project_id);
-        sqlite3_bind_int64(u, 3, tmin);
-        sqlite3_bind_int64(u, 4, tmax);
-        rc = sqlite3_step(u);
-        int64_t sess_rowid = rc == SQLITE_ROW ? sqlite3_column_int64(u, 0) : 0;
-        sqlite3_reset(u);
-        if (rc != SQLITE_ROW) return sq_error(s->writer, c->err, "upserting session");
-        sqlite3_stmt *t = s->w[W_TRACE_SET_SESSION];
-        sqlite3_bind_int64(t, 1, sess_rowid);
-        sqlite3_bind_int64(t, 2, trace_rowid);
-        if (step_done(c, t, "linking session") != AS_OK) return AS_EDB;
+        if (sess) {
+            sqlite3_stmt *t = s->w[W_TRACE_SET_SESSION];
+            sqlite3_bind_int64(t, 1, sess);
+            sqlite3_bind_int64(t, 2, trace_rowid);
+            if (step_done(c, t, "linking session") != AS_OK) return AS_EDB;
+        }
     }
     for (size_t k = lo; k < hi; k++) {
         wspan *w = &c->ws[order[k]];
@@ -304,6 +375,7 @@ static as_rc write_request(sq_store *s, as_ingest_request *r, as_err *err) {
     int *order = as_xmalloc(n * sizeof(*order));
     as_rc rc = AS_OK;
     for (size_t i = 0; i < n; i++) order[i] = (int)i;
+    collect_sessions(&c);
     qsort_r(order, n, sizeof(*order), cmp_trace, r);
     for (size_t lo = 0; lo < n && rc == AS_OK;) {
         size_t hi = lo + 1;
@@ -353,6 +425,7 @@ static as_rc write_request(sq_store *s, as_ingest_request *r, as_err *err) {
     }
     free(order);
     free(c.ws);
+    free(c.sessions);
     return rc;
 }
 
