@@ -121,19 +121,23 @@ void sq_release(sq_store *s, sqlite3 *db) {
     pthread_mutex_unlock(&s->pool_mu);
 }
 
-/* Frames in the WAL after which the checkpointer is woken (4 MiB), and
- * after which the writer itself restarts the WAL (64 MiB): under constant
- * load a passive checkpoint never catches up with the end of the WAL, and
- * the WAL only starts over once a checkpoint has copied all of it. */
-#define CKPT_FRAMES 1000
-#define WAL_RESTART_FRAMES 16384
+/* Frames in the WAL after which the checkpoint thread is woken, and after
+ * which the writer restarts the WAL itself: under constant load a passive
+ * checkpoint never catches up with the end of the WAL, and the WAL only
+ * starts over once a checkpoint has copied all of it.  Frames are pages
+ * (16 KiB): 256 = 4 MiB, 4096 = 64 MiB. */
+#define CKPT_FRAMES 256
+#define WAL_RESTART_FRAMES 4096
 
 static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames) {
     (void)db; (void)name;
     sq_store *s = arg;
     pthread_mutex_lock(&s->ckpt_mu);
     s->wal_frames = frames;
-    if (frames >= CKPT_FRAMES) pthread_cond_signal(&s->ckpt_cv);
+    if (frames >= CKPT_FRAMES) {
+        s->ckpt_pending = true;
+        pthread_cond_broadcast(&s->ckpt_cv);
+    }
     pthread_mutex_unlock(&s->ckpt_mu);
     return SQLITE_OK;
 }
@@ -143,15 +147,19 @@ static void *checkpointer(void *arg) {
     pthread_setname_np(pthread_self(), "assay-checkpt");
     pthread_mutex_lock(&s->ckpt_mu);
     for (;;) {
-        while (!s->ckpt_stop && s->wal_frames < CKPT_FRAMES)
+        /* Wait for work, and stay out of the way while the writer restarts
+         * the WAL itself. */
+        while (!s->ckpt_stop && (!s->ckpt_pending || s->writer_ckpt || s->restart_wanted))
             pthread_cond_wait(&s->ckpt_cv, &s->ckpt_mu);
         if (s->ckpt_stop) break;
-        s->wal_frames = 0;
+        s->ckpt_pending = false;
+        s->ckpt_running = true;
         pthread_mutex_unlock(&s->ckpt_mu);
-        /* PASSIVE: copy what no reader still needs, never block the
-         * writer; the writer restarts the WAL once it is all copied. */
+        /* PASSIVE: copy what no reader still needs, never block the writer. */
         sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         pthread_mutex_lock(&s->ckpt_mu);
+        s->ckpt_running = false;
+        pthread_cond_broadcast(&s->ckpt_cv);
     }
     pthread_mutex_unlock(&s->ckpt_mu);
     return NULL;
@@ -159,10 +167,31 @@ static void *checkpointer(void *arg) {
 
 void sq_after_commit(sq_store *s) {
     pthread_mutex_lock(&s->ckpt_mu);
-    int frames = s->wal_frames;
+    if (s->wal_frames < WAL_RESTART_FRAMES) {
+        pthread_mutex_unlock(&s->ckpt_mu);
+        return;
+    }
+    if (s->ckpt_running) {
+        /* Do not wait for it: ask it not to start another, and restart
+         * after a later commit. */
+        s->restart_wanted = true;
+        pthread_mutex_unlock(&s->ckpt_mu);
+        return;
+    }
+    s->writer_ckpt = true;
     pthread_mutex_unlock(&s->ckpt_mu);
-    if (frames >= WAL_RESTART_FRAMES)
-        sqlite3_wal_checkpoint_v2(s->writer, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+    /* Most frames were copied by the checkpoint thread already; RESTART
+     * copies the rest and makes the next transaction start the WAL over.
+     * Run by the writer between its transactions, it cannot collide with
+     * a write. */
+    sqlite3_wal_checkpoint_v2(s->writer, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+    pthread_mutex_lock(&s->ckpt_mu);
+    s->writer_ckpt = false;
+    s->restart_wanted = false;
+    s->wal_frames = 0;
+    s->ckpt_pending = false;
+    pthread_cond_broadcast(&s->ckpt_cv);
+    pthread_mutex_unlock(&s->ckpt_mu);
 }
 
 static void sq_close(as_store *st) {
@@ -170,7 +199,7 @@ static void sq_close(as_store *st) {
     if (s->ckpt_started) {
         pthread_mutex_lock(&s->ckpt_mu);
         s->ckpt_stop = true;
-        pthread_cond_signal(&s->ckpt_cv);
+        pthread_cond_broadcast(&s->ckpt_cv);
         pthread_mutex_unlock(&s->ckpt_mu);
         pthread_join(s->ckpt_thread, NULL);
     }

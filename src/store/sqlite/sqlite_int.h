@@ -45,6 +45,10 @@ typedef struct sq_store {
     sqlite3 *ckpt_db;
     pthread_t ckpt_thread;
     bool ckpt_started, ckpt_stop;
+    bool ckpt_pending;           /* the WAL has grown: a checkpoint is due */
+    bool ckpt_running;           /* the thread is in a PASSIVE checkpoint */
+    bool writer_ckpt;            /* the writer is in a RESTART checkpoint */
+    bool restart_wanted;         /* the writer will restart the WAL next  */
     int wal_frames;
     pthread_mutex_t ckpt_mu;
     pthread_cond_t ckpt_cv;
