@@ -8,11 +8,15 @@
  *                                      AS_EFULL when it is full;
  *   writer thread                      takes every queued request (up to a
  *                                      batch cap), writes them in ONE
- *                                      transaction (group commit), then
- *                                      calls each request's done callback.
- * The done callback runs on the writer thread after COMMIT returned, so an
- * acknowledgement sent from it is never ahead of durability.  It must be
- * quick (e.g. resume a suspended HTTP connection).
+ *                                      transaction (group commit) and
+ *                                      passes them to the syncer;
+ *   syncer thread                      fsyncs the WAL once for all that was
+ *                                      committed meanwhile (as_store_sync),
+ *                                      then calls each done callback.
+ * The done callback runs on the syncer thread after COMMIT returned and
+ * the WAL reached the disk, so an acknowledgement sent from it is never
+ * ahead of durability.  It must be quick (e.g. resume a suspended HTTP
+ * connection).
  *
  * Ownership: after a successful submit the queue owns the job until the
  * done callback, which receives it back; the caller frees it with

@@ -67,6 +67,12 @@ typedef struct as_ingest_request {
 as_rc as_store_write_spans(as_store *st, as_ingest_request **reqs, size_t n,
                            as_rc *rcs, as_err *errs, as_err *err);
 
+/* Make every transaction committed by as_store_write_spans durable: the
+ * writer's connection commits without waiting for the disk and this call
+ * (on another thread, overlapping the next transaction) fsyncs the WAL.
+ * A no-op when the store is configured with sync_full = false. */
+as_rc as_store_sync(as_store *st, as_err *err);
+
 /* ---- projects ---------------------------------------------------------
  * project object: {id, name, description, created_at, updated_at}
  * (times in ns).  ident: a project name or, if it parses, a rowid. */

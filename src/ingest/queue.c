@@ -34,6 +34,11 @@ struct as_ingest {
     bool stopping;
     bool joined;
     as_ingest_stats stats;          /* guarded by mu */
+    /* committed, waiting for the WAL fsync (guarded by mu) */
+    pthread_t syncer;
+    pthread_cond_t sync_cv;
+    as_ingest_job *sync_head, *sync_tail;
+    bool writer_done;
 };
 
 static void record_commit(as_ingest *in, double secs) {
@@ -95,18 +100,59 @@ static void *writer_main(void *arg) {
                 in->stats.requests_failed++;
             }
         }
-        pthread_mutex_unlock(&in->mu);
+        /* Hand the batch to the syncer: it is acknowledged once the WAL
+         * is on disk, while this thread already writes the next batch. */
         for (size_t i = 0; i < n; i++) {
             as_ingest_job *j = jobs[i];
             j->rc = rcs[i];
             j->err = errs[i];
-            j->done(j, j->ud);
+            j->next = NULL;
+            if (in->sync_tail) in->sync_tail->next = j;
+            else in->sync_head = j;
+            in->sync_tail = j;
         }
+        pthread_cond_signal(&in->sync_cv);
+        pthread_mutex_unlock(&in->mu);
     }
+    pthread_mutex_lock(&in->mu);
+    in->writer_done = true;
+    pthread_cond_signal(&in->sync_cv);
+    pthread_mutex_unlock(&in->mu);
     free(jobs);
     free(reqs);
     free(rcs);
     free(errs);
+    return NULL;
+}
+
+/* The syncer: fsync the WAL once for everything committed since the last
+ * fsync, then complete those jobs.  This is group commit's second half:
+ * the writer commits without waiting for the disk (synchronous=NORMAL on
+ * its connection) and the acknowledgement still waits for it. */
+static void *syncer_main(void *arg) {
+    as_ingest *in = arg;
+    pthread_setname_np(pthread_self(), "assay-syncer");
+    pthread_mutex_lock(&in->mu);
+    for (;;) {
+        while (!in->sync_head && !in->writer_done) pthread_cond_wait(&in->sync_cv, &in->mu);
+        if (!in->sync_head) break;
+        as_ingest_job *list = in->sync_head;
+        in->sync_head = in->sync_tail = NULL;
+        pthread_mutex_unlock(&in->mu);
+        as_err serr;
+        as_rc src = as_store_sync(in->store, &serr);
+        while (list) {
+            as_ingest_job *j = list;
+            list = j->next;
+            if (src != AS_OK && j->rc == AS_OK) {
+                j->rc = src;
+                j->err = serr;
+            }
+            j->done(j, j->ud);
+        }
+        pthread_mutex_lock(&in->mu);
+    }
+    pthread_mutex_unlock(&in->mu);
     return NULL;
 }
 
@@ -118,7 +164,17 @@ as_rc as_ingest_start(as_store *st, const as_ingest_config *cfg,
     in->cfg.max_batch_spans = cfg && cfg->max_batch_spans ? cfg->max_batch_spans : 8192;
     pthread_mutex_init(&in->mu, NULL);
     pthread_cond_init(&in->cv, NULL);
+    pthread_cond_init(&in->sync_cv, NULL);
+    if (pthread_create(&in->syncer, NULL, syncer_main, in) != 0) {
+        free(in);
+        return as_err_set(err, AS_EINTERNAL, "cannot start the ingest syncer thread");
+    }
     if (pthread_create(&in->thread, NULL, writer_main, in) != 0) {
+        pthread_mutex_lock(&in->mu);
+        in->writer_done = true;
+        pthread_cond_signal(&in->sync_cv);
+        pthread_mutex_unlock(&in->mu);
+        pthread_join(in->syncer, NULL);
         free(in);
         return as_err_set(err, AS_EINTERNAL, "cannot start the ingest writer thread");
     }
@@ -162,7 +218,10 @@ void as_ingest_stop(as_ingest *in) {
     in->joined = true;
     pthread_cond_signal(&in->cv);
     pthread_mutex_unlock(&in->mu);
-    if (!joined) pthread_join(in->thread, NULL);
+    if (!joined) {
+        pthread_join(in->thread, NULL);
+        pthread_join(in->syncer, NULL);
+    }
 }
 
 void as_ingest_free(as_ingest *in) {
@@ -170,6 +229,7 @@ void as_ingest_free(as_ingest *in) {
     as_ingest_stop(in);
     pthread_mutex_destroy(&in->mu);
     pthread_cond_destroy(&in->cv);
+    pthread_cond_destroy(&in->sync_cv);
     free(in);
 }
 

@@ -28,6 +28,8 @@ as_rc as_store_write_spans(as_store *st, as_ingest_request **reqs, size_t n,
     return st->ops->write_spans(st, reqs, n, rcs, errs, err);
 }
 
+as_rc as_store_sync(as_store *st, as_err *err) { return st->ops->sync(st, err); }
+
 as_rc as_store_project_list(as_store *st, const char *nc, int64_t after,
                             int limit, json_t **rows, int64_t *next,
                             as_err *err) {

@@ -17,6 +17,7 @@ typedef struct as_store_ops {
     const char *(*path)(as_store *);
     as_rc (*write_spans)(as_store *, as_ingest_request **, size_t, as_rc *,
                          as_err *, as_err *);
+    as_rc (*sync)(as_store *, as_err *);
     as_rc (*project_list)(as_store *, const char *, int64_t, int, json_t **,
                           int64_t *, as_err *);
     as_rc (*project_get)(as_store *, int64_t, const char *, json_t **, as_err *);

@@ -51,6 +51,11 @@ typedef struct sq_store {
     bool restart_wanted;         /* the writer will restart the WAL next  */
     int wal_frames;
     pthread_mutex_t ckpt_mu;
+    /* Durability of ingest commits (as_store_sync): the writer commits
+     * with synchronous=NORMAL, the ingest syncer fdatasyncs the WAL. */
+    bool sync_full;
+    int wal_fd;                  /* -1 until first used (syncer thread)  */
+    char *dir;
     pthread_cond_t ckpt_cv;
 } sq_store;
 
