@@ -87,7 +87,7 @@ $(O)/tests/%: tests/unit/%.c tests/unit/harness.h $(O)/libassay.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/unit -o $@ $< $(O)/libassay.a $(ALL_LDFLAGS) $(LIBS)
 
-$(O)/bench/%: bench/%.c $(O)/libassay.a
+$(O)/bench/%: bench/%.c $(wildcard bench/*.h) $(O)/libassay.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(O)/libassay.a $(ALL_LDFLAGS) $(LIBS) -lcurl
 
@@ -114,7 +114,7 @@ fuzz:
 
 fuzz-targets: $(FUZZ_BIN)
 
-$(O)/fuzz/%: tests/fuzz/%.c $(O)/libassay_fe.a $(O)/libassay.a
+$(O)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(O)/libassay_fe.a $(O)/libassay.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Isrc -fsanitize=fuzzer -o $@ $< $(O)/libassay_fe.a $(O)/libassay.a $(ALL_LDFLAGS) -fsanitize=fuzzer $(LIBS)
 
