@@ -3,8 +3,8 @@
  *
  * The HTTP thread only checks the content type and defers the request;
  * a decode worker decodes and prepares it and hands it to the ingest
- * writer, whose commit callback answers - so a 200 means the spans are
- * durable.  Errors follow OTLP/HTTP: 400 with a google.rpc.Status
+ * queue, whose done callback answers after the commit and the WAL fsync -
+ * so a 200 means the spans are durable.  Errors follow OTLP/HTTP: 400 with a google.rpc.Status
  * (protobuf requests) or {"code", "message", "detail"} (JSON requests);
  * 503 + Retry-After when the queue is full.
  */

@@ -7,11 +7,13 @@
  * folds that contract into a single as_req per request: it routes on the
  * first call, accumulates the body (capped at max_body, then decompressed
  * under the same cap), runs the handler once, and queues its answer.
- * Handlers that must wait (OTLP ingest until COMMIT) defer: the connection
- * is suspended and resumed by as_req_finish from the writer thread.
+ * Handlers that must wait (OTLP ingest until it is durable) defer: the
+ * connection is suspended and resumed by as_req_finish from whichever
+ * thread finishes the work (a decode worker on error, the ingest syncer on
+ * success).
  *
- * Threads: a pool of epoll threads (MHD_OPTION_THREAD_POOL_SIZE); a
- * request is handled on one of them from start to end.
+ * Threads: a pool of epoll threads (MHD_OPTION_THREAD_POOL_SIZE); the MHD
+ * callbacks of a request run on one of them from start to end.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
