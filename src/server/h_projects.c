@@ -63,21 +63,28 @@ static bool opt_string(as_req *r, json_t *body, const char *field, const char **
     return true;
 }
 
+/* Answer {"data": project} for a store call's outcome; takes row. */
+static void reply_project(as_req *r, as_rc rc, json_t *row, const as_err *e) {
+    if (rc != AS_OK) {
+        as_reply_err(r, e);
+        return;
+    }
+    as_reply_data(r, wire_project(row));
+    json_decref(row);
+}
+
 void h_projects_create(as_req *r) {
     json_t *body = as_req_json_body(r);
     if (!body) return;
     const char *desc;
-    json_t *row;
+    json_t *row = NULL;
     as_err e;
     if (valid_name(r, json_object_get(body, "name")) &&
         opt_string(r, body, "description", &desc)) {
-        if (as_store_project_create(r->srv->store, json_string_value(json_object_get(body, "name")),
-                                    desc, &row, &e) == AS_OK) {
-            as_reply_data(r, wire_project(row));
-            json_decref(row);
-        } else {
-            as_reply_err(r, &e);
-        }
+        as_rc rc = as_store_project_create(r->srv->store,
+                                           json_string_value(json_object_get(body, "name")),
+                                           desc, &row, &e);
+        reply_project(r, rc, row, &e);
     }
     json_decref(body);
 }
@@ -86,8 +93,7 @@ void h_project_get(as_req *r) {
     int64_t id;
     json_t *row;
     if (!as_req_project(r, r->params[0], &id, &row)) return;
-    as_reply_data(r, wire_project(row));
-    json_decref(row);
+    reply_project(r, AS_OK, row, NULL);
 }
 
 void h_project_update(as_req *r) {
@@ -96,15 +102,11 @@ void h_project_update(as_req *r) {
     json_t *body = as_req_json_body(r);
     if (!body) return;
     const char *desc;
-    json_t *row;
+    json_t *row = NULL;
     as_err e;
     if (opt_string(r, body, "description", &desc)) {
-        if (as_store_project_update(r->srv->store, id, desc, &row, &e) == AS_OK) {
-            as_reply_data(r, wire_project(row));
-            json_decref(row);
-        } else {
-            as_reply_err(r, &e);
-        }
+        as_rc rc = as_store_project_update(r->srv->store, id, desc, &row, &e);
+        reply_project(r, rc, row, &e);
     }
     json_decref(body);
 }

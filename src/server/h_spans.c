@@ -16,7 +16,7 @@
 
 typedef struct span_params {
     as_span_query q;
-    const char *lists[7][MAX_LIST];
+    const char *lists[6][MAX_LIST];
     const char *attr[MAX_LIST];
     json_t *attr_values[MAX_LIST];
     char *attr_keys[MAX_LIST];
