@@ -10,10 +10,10 @@
 
 BUILD ?= dev
 CC ?= cc
-O := build/$(BUILD)
-GEN := build/gen
+O ?= build/$(BUILD)
+GEN := $(O)/gen
 
-PKGS := libmicrohttpd jansson libprotobuf-c sqlite3 zlib
+PKGS := libmicrohttpd jansson libprotobuf-c sqlite3 zlib libcurl yaml-0.1 libxxhash
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -45,10 +45,14 @@ PROTOS := $(wildcard src/otlp/proto/*.proto)
 PB_C := $(patsubst src/otlp/proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
 PB_H := $(PB_C:.c=.h)
 
-LIB_DIRS := core otlp ingest store query
+LIB_DIRS := core otlp ingest store query llm eval stats
 LIB_SRC := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c src/$(d)/*/*.c))
 FE_SRC := $(filter-out src/cli/main.c,$(wildcard src/server/*.c src/cli/*.c))
-LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(patsubst $(GEN)/%.c,$(O)/gen/%.o,$(PB_C))
+# Files compiled into the binary (tools/embed.c): built-in judges, prices.
+EMBED_TEMPLATES := $(sort $(wildcard src/eval/templates/*.yaml))
+EMBED_PRICES := src/llm/prices.json
+EMBED_C := $(GEN)/embed_templates.c $(GEN)/embed_prices.c
+LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(patsubst $(GEN)/%.c,$(O)/gen/%.o,$(PB_C) $(EMBED_C))
 FE_OBJ := $(patsubst %.c,$(O)/%.o,$(FE_SRC))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
@@ -58,11 +62,21 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRC))
 
 .PHONY: all run test unit blackbox fuzz fuzz-targets bench clean deps test-deps check-headers
-all: $(O)/assay
+all: $(O)/assay $(if $(wildcard tests/mockllm/*.c),$(O)/mockllm)
 
 $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: src/otlp/proto/%.proto $(PROTOS)
 	@mkdir -p $(GEN)
 	protoc-c --proto_path=src/otlp/proto --c_out=$(GEN) $<
+
+$(GEN)/embed: tools/embed.c
+	@mkdir -p $(GEN)
+	$(CC) -O1 -o $@ $<
+
+$(GEN)/embed_templates.c: $(GEN)/embed $(EMBED_TEMPLATES)
+	$(GEN)/embed as_embed_templates $@ $(EMBED_TEMPLATES)
+
+$(GEN)/embed_prices.c: $(GEN)/embed $(EMBED_PRICES)
+	$(GEN)/embed as_embed_prices $@ $(EMBED_PRICES)
 
 $(O)/gen/%.o: $(GEN)/%.c $(PB_H)
 	@mkdir -p $(dir $@)
@@ -89,7 +103,12 @@ $(O)/tests/%: tests/unit/%.c tests/unit/harness.h $(O)/libassay.a
 
 $(O)/bench/%: bench/%.c $(wildcard bench/*.h) $(O)/libassay.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(O)/libassay.a $(ALL_LDFLAGS) $(LIBS) -lcurl
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(O)/libassay.a $(ALL_LDFLAGS) $(LIBS)
+
+# The mock LLM server of the tests and benchmarks (tests/mockllm/).
+$(O)/mockllm: $(wildcard tests/mockllm/*.c tests/mockllm/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c,$^) $(ALL_LDFLAGS) $(LIBS)
 
 unit: $(UNIT_BIN)
 bench: $(BENCH_BIN)
