@@ -23,12 +23,15 @@
 
 /* ---- rows -------------------------------------------------------------- */
 
-#define AS_ROWS_MAX_FIELD (16u << 20)   /* one value                  */
+#define AS_ROWS_MAX_FIELD (16u << 20)   /* one value; one JSONL line  */
 #define AS_ROWS_MAX_COLUMNS 4096
 #define AS_ROWS_MAX_DEPTH 64            /* JSONL nesting              */
+#define AS_ROWS_MAX_ROW (64u << 20)     /* all values of a CSV row    */
 
 /* One data row.  Heap-owned (as_row_free); independent of the reader, so
- * rows can be held while later rows are read. */
+ * rows can be held while later rows are read.  A row from as_rows_next is
+ * one allocation (struct, arrays and strings): as_row_free is free(), so
+ * it must not be given a row assembled by hand. */
 typedef struct as_row {
     uint64_t index;       /* 0-based data row number (header excluded)      */
     uint64_t line;        /* 1-based line of the file where the row starts  */
@@ -47,17 +50,35 @@ typedef struct as_rows as_rows;
 /* Open a CSV (RFC 4180: header line, quoted fields with "" escapes and
  * embedded newlines, CRLF or LF) or JSONL (one JSON object per line, blank
  * lines skipped) file; the format comes from the extension (.csv, .jsonl,
- * .ndjson, .json for JSONL).  Reads lazily. */
+ * .ndjson, .json for JSONL, each optionally + .gz).  Reads lazily, in
+ * constant memory.  Unknown extension -> AS_EUNSUPPORTED; a file that
+ * cannot be opened -> AS_EIO "data.csv: No such file or directory".
+ * Both: UTF-8 only (a leading BOM is skipped), no NUL bytes.  CSV: header
+ * names are trimmed of spaces and tabs and must be non-empty and unique;
+ * blank lines are skipped (write "" for an empty value in a one-column
+ * file); CR, LF and CRLF end lines; values are kept byte for byte.  JSONL:
+ * duplicate keys are refused; numbers, booleans, objects and arrays keep
+ * their text from the file minus whitespace (1.50 stays "1.50"). */
 as_rc as_rows_open(const char *path, as_rows **out, as_err *err);
-/* Next row into *row (NULL at the end).  Errors name the place:
+/* The same over bytes in memory (no gzip); origin names them in errors.
+ * The bytes must outlive the reader. */
+as_rc as_rows_open_mem(const char *data, size_t n, bool jsonl, const char *origin,
+                       as_rows **out, as_err *err);
+/* Next row into *row (NULL at the end).  Errors name the place, columns
+ * counted in characters:
  * "data.csv:12:7: unterminated quoted field",
- * "data.jsonl:3: invalid UTF-8 at byte 17",
- * "data.csv:5: 4 fields, the header has 3". */
+ * "data.jsonl:3:17: invalid UTF-8 (byte 0xff)",
+ * "data.csv:5: 4 fields, the header has 3".
+ * After an error every later call returns the same error. */
 as_rc as_rows_next(as_rows *r, as_row **row, as_err *err);
 /* Columns: the CSV header, or the keys of the first JSONL object (later
- * objects may add keys).  Valid after open (reads the first row). */
+ * objects may have other keys, in their own row->names).  Valid after
+ * open (reads the first row). */
 size_t as_rows_columns(as_rows *r, const char *const **names);
 void as_rows_close(as_rows *r);
+/* Read the remaining rows of r, counting and checking them without
+ * building them; *n_rows is the number of good rows (up to the error). */
+as_rc as_rows_count(as_rows *r, uint64_t *n_rows, as_err *err);
 /* Read the whole file once: count the data rows and check every one
  * (syntax, UTF-8, field counts) without keeping them. */
 as_rc as_rows_scan(const char *path, uint64_t *n_rows, as_err *err);
@@ -103,8 +124,8 @@ typedef struct as_judge as_judge;
  *     [Response]: {output}
  *   format: fstring | mustache       # default: mustache if "{{" appears
  *   labels:                          # rails, at least two
- *     - {label: friendly, score: 1, description: warm, natural}
- *     - {label: robotic,  score: 0, description: stiff, formulaic}
+ *     - {label: friendly, score: 1, description: "warm, natural"}
+ *     - {label: robotic,  score: 0, description: "stiff, formulaic"}
  *   explanation: true                # ask for an explanation (default true)
  *   pass: [friendly]                 # labels that count as a pass
  *                                    # (default: labels with score >= 0.5)
@@ -156,7 +177,8 @@ void as_prompt_clear(as_prompt *p);
 /* Turn a response into a verdict: from resp->structured when present
  * (the label must be a rail, exactly; else it is snapped like text),
  * else from resp->text snapped to a rail.  Never fails: an answer that is
- * not exactly one rail gives label NOT_PARSABLE and score NAN. */
+ * not exactly one rail gives label NOT_PARSABLE and score NAN.  *out is
+ * overwritten (clear it first if it holds an explanation). */
 void as_judge_verdict(const as_judge *j, const as_llm_response *resp,
                       as_verdict *out);
 

@@ -157,6 +157,8 @@ typedef struct as_llm_result {
     int http_status;          /* last HTTP status, 0 if none                 */
     int attempts;             /* 1 + retries                                 */
     bool cached;              /* served from the cache, no network call     */
+    bool unreachable;         /* no connection could be made (refused, DNS,
+                                 connect timeout): the endpoint is down     */
     double latency_ms;        /* submission to completion                    */
     bool has_cost;
     double cost_usd;

@@ -17,6 +17,7 @@
 
 #include "assay/buf.h"
 #include "assay/span.h"
+#include "assay/utf8.h"
 
 #define AS_OTLP_MAX_DEPTH 32
 #define AS_OTLP_MAX_SPANS 1000000
@@ -47,8 +48,6 @@ void as_otlp_response_json(as_buf *out);
 
 /* ---- helpers shared by the decoders and the normaliser ---- */
 
-/* Strict UTF-8 check (no overlongs, no surrogates, max U+10FFFF). */
-bool as_utf8_valid(const char *s, size_t n);
 /* A real value d, or the string "NaN" / "Infinity" / "-Infinity". */
 void as_otlp_double(double d, as_value *out);
 /* Resolve repeated keys in a[0..n) in place: each key once, at the place

@@ -5,10 +5,12 @@
  */
 #ifndef ASSAY_CLI_H
 #define ASSAY_CLI_H
+#include <stdbool.h>
 
 int cmd_serve(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 /* Environment default: getenv(name) if set and non-empty, else def. */
 const char *cli_env(const char *name, const char *def);

@@ -14,6 +14,7 @@ static const struct {
     const char *help;
 } commands[] = {
     { "serve", cmd_serve, "run the server (OTLP ingest, REST API)" },
+    { "eval", cmd_eval, "run LLM judges and code evaluators over a CSV/JSONL file" },
     { "db", cmd_db, "database maintenance: `assay db migrate`" },
     { "version", cmd_version, "print the version" },
 };

@@ -17,7 +17,7 @@
  * order sent; repeated keys inside kvlists and event/link attributes are
  * resolved here (as_attrs_dedup), those of the span by the normaliser.
  * Also home of the helpers shared with decode_json.c and the normaliser
- * (as_utf8_valid, as_otlp_double, as_attrs_dedup, as_otlp_where).
+ * (as_otlp_double, as_attrs_dedup, as_otlp_where).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -28,6 +28,7 @@
 #include "assay/alloc.h"
 #include "assay/hex.h"
 #include "assay/otlp.h"
+#include "assay/utf8.h"
 
 #include "otlp_trace_service.pb-c.h"
 
@@ -44,39 +45,6 @@ typedef Opentelemetry__Proto__Common__V1__AnyValue PbAnyValue;
 /* Shared helpers                                                      */
 /* ------------------------------------------------------------------ */
 
-bool as_utf8_valid(const char *str, size_t n) {
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < n) {
-        /* ASCII fast path, 8 bytes at a time. */
-        while (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (w & 0x8080808080808080ULL) break;
-            i += 8;
-        }
-        if (i >= n) break;
-        unsigned c = s[i];
-        if (c < 0x80) { i++; continue; }
-        size_t len;
-        unsigned cp;
-        if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-        else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-        else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-        else return false;
-        if (n - i < len) return false;
-        for (size_t k = 1; k < len; k++) {
-            unsigned cc = s[i + k];
-            if ((cc & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += len;
-    }
-    return true;
-}
 
 void as_otlp_double(double d, as_value *out) {
     if (isnan(d) || isinf(d)) {
