@@ -90,6 +90,7 @@ typedef struct as_eval_result {
     uint64_t rows_resumed;
     uint64_t rows_failed;            /* rows with an error in any eval    */
     bool interrupted;
+    bool started;                    /* input checks passed, rows began   */
     double wall_s;
     as_llm_stats llm;
 } as_eval_result;

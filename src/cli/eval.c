@@ -490,7 +490,7 @@ int cmd_eval(int argc, char **argv) {
     as_rc rc = as_eval_run(&o, res, &err);
     signal(SIGINT, SIG_DFL);
     if (pr.tty && !quiet) fprintf(stderr, "\n");
-    if (rc != AS_OK && res->rows_done == 0 && !res->interrupted && rc != AS_EIO) {
+    if (rc != AS_OK && !res->started) {
         fprintf(stderr, "assay eval: %s\n", err.msg);         /* bad input: nothing ran */
         free(res);
         goto out;

@@ -224,6 +224,7 @@ static as_rc resume_jsonl(eval_out *w, eval_mark_fn mark, void *ud, as_eval_resu
                             "`assay eval` output", w->path, (unsigned long long)lineno);
             break;
         }
+        uint64_t row_index = (uint64_t)json_integer_value(row);
         bool failed = false;
         for (size_t e = 0; e < w->nev && rc == AS_OK; e++) {
             json_t *r = json_object_get(evals, w->evs[e]->name);
@@ -257,7 +258,7 @@ static as_rc resume_jsonl(eval_out *w, eval_mark_fn mark, void *ud, as_eval_resu
         }
         json_decref(o);
         if (rc) break;
-        mark(ud, (uint64_t)json_integer_value(row));
+        mark(ud, row_index);
         res->rows_done++;
         res->rows_failed += failed;
         good_end = ftell(f);

@@ -487,6 +487,7 @@ as_rc as_eval_run(const as_eval_opts *o, as_eval_result *res, as_err *err) {
         res->rows_resumed = res->rows_done;
     }
 
+    res->started = true;
     as_eval_opts local = *o;
     if (local.window < 1) local.window = 1;
     r.o = &local;

@@ -408,10 +408,10 @@ static void on_done(as_llm_engine *e, job *j, CURLcode res, double now) {
 
     if (res != CURLE_OK) {
         const char *detail = j->errbuf[0] ? j->errbuf : curl_easy_strerror(res);
-        curl_off_t connect_us = 0;
-        curl_easy_getinfo(j->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+        long sent = 0;      /* request bytes sent: 0 means no connection was made */
+        curl_easy_getinfo(j->easy, CURLINFO_REQUEST_SIZE, &sent);
         bool no_connection = res == CURLE_COULDNT_CONNECT || res == CURLE_COULDNT_RESOLVE_HOST ||
-                             (res == CURLE_OPERATION_TIMEDOUT && connect_us == 0 && j->status == 0);
+                             (res == CURLE_OPERATION_TIMEDOUT && sent == 0 && j->status == 0);
         j->unreachable = no_connection;
         if (no_connection) {
             snprintf(j->last_err, sizeof j->last_err, "cannot connect to %s: %s", ep->name, detail);

@@ -128,7 +128,7 @@ describe("assay eval against the mock LLM", () => {
       { model: "azure:my-judge", env: { AZURE_OPENAI_API_KEY: "sk-test-secret-0000", AZURE_OPENAI_ENDPOINT: mock.url },
         check: (q) => {
           assert.equal(q.path, "/openai/deployments/my-judge/chat/completions");
-          assert.match(q.query, /api-version=/);
+          assert.match(q.query["api-version"], /^\d{4}-\d{2}-\d{2}/);
           assert.equal(q.headers["api-key"], "sk-test-secret-0000");
         } },
       { model: model(), args: ["--answer", "json"],
@@ -260,13 +260,14 @@ describe("assay eval against the mock LLM", () => {
 
   test("cache: a second identical run makes no network call", async () => {
     await mock.reset();
+    const cenv = { ...env(), ASSAY_DATA: path.join(dir, "cache-data") };
     const data = writeCsv(path.join(dir, "cache.csv"), HEADER, rows(12));
     const a = path.join(dir, "cache-a.jsonl");
     const b = path.join(dir, "cache-b.jsonl");
-    let r = await runEval(["--data", data, "--evaluator", "hallucination", "--model", model(), "--out", a], { env: env() });
+    let r = await runEval(["--data", data, "--evaluator", "hallucination", "--model", model(), "--out", a], { env: cenv });
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await mock.stats()).requests, 12);
-    r = await runEval(["--data", data, "--evaluator", "hallucination", "--model", model(), "--out", b], { env: env() });
+    r = await runEval(["--data", data, "--evaluator", "hallucination", "--model", model(), "--out", b], { env: cenv });
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await mock.stats()).requests, 12, "no new request");
     const ra = readJsonl(a).sort((x, y) => x.row - y.row);
@@ -278,7 +279,7 @@ describe("assay eval against the mock LLM", () => {
     }
     assert.match(r.stdout, /12 from the cache/);
     // --no-cache goes to the network again.
-    r = await runEval(["--data", data, "--evaluator", "hallucination", "--model", model(), "--out", b, "--no-cache"], { env: env() });
+    r = await runEval(["--data", data, "--evaluator", "hallucination", "--model", model(), "--out", b, "--no-cache"], { env: cenv });
     assert.equal((await mock.stats()).requests, 24);
   });
 
