@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <xxhash.h>
@@ -517,6 +518,18 @@ int main(int argc, char **argv)
 
     if (parse_args(argc, argv)) return 2;
     if (cfg.rules && rules_load(cfg.rules)) return 2;
+    if (!strcmp(cfg.host, "localhost")) cfg.host = "127.0.0.1";
+    json_object_seed(0);        /* before any thread makes an object */
+
+    /* One descriptor per connection: lift the soft limit for --max-conns. */
+    {
+        struct rlimit rl;
+        if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max &&
+            rl.rlim_cur < (rlim_t)cfg.max_conns + 64) {
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
+    }
 
     memset(&a4, 0, sizeof a4);
     memset(&a6, 0, sizeof a6);

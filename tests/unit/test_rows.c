@@ -122,12 +122,14 @@ static const char *val(const got *g, size_t row, const char *name) {
 }
 
 static char tmpdir[64];
+static void cleanup(void);
 
 static const char *tmp_path(const char *name) {
     static char path[256];
     if (!tmpdir[0]) {
         snprintf(tmpdir, sizeof(tmpdir), "/tmp/assay-test-rows-XXXXXX");
         if (!mkdtemp(tmpdir)) abort();
+        atexit(cleanup);
     }
     snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
     return path;
@@ -1115,8 +1117,6 @@ static void cleanup(void) {
     rmdir(tmpdir);
 }
 
-TEST(zz_cleanup) { cleanup(); }
-
 TEST_MAIN(T(large_file_flat_memory), T(csv_basic), T(csv_quotes_and_escapes),
           T(csv_embedded_newlines), T(csv_line_ends), T(csv_bom),
           T(csv_final_line_without_newline), T(csv_blank_lines), T(csv_empty_fields),
@@ -1125,5 +1125,4 @@ TEST_MAIN(T(large_file_flat_memory), T(csv_basic), T(csv_quotes_and_escapes),
           T(csv_utf8_valid_edges), T(csv_limits), T(csv_error_is_sticky), T(end_is_stable),
           T(jsonl_values), T(jsonl_columns_and_keys), T(jsonl_lines), T(jsonl_errors),
           T(jsonl_bytes), T(jsonl_limits), T(rows_outlive_reader), T(count_in_memory),
-          T(scan_files), T(open_by_extension), T(gzip_files), T(chunk_boundaries),
-          T(zz_cleanup))
+          T(scan_files), T(open_by_extension), T(gzip_files), T(chunk_boundaries))
