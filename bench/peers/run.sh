@@ -5,7 +5,7 @@
 #
 #   bench/peers/run.sh --base-url http://127.0.0.1:PORT[/v1] --rows 2000 --concurrency 50 \
 #       [--only promptfoo|phoenix-evals] [--startup-rows 10] [--repeat 1] [--promptfoo-defaults]
-#       [--work DIR] [--keep]
+#       [--timeout S] [--work DIR] [--keep]
 #
 # stdout: one line per peer (fields in this order, then extras):
 #   peer=promptfoo rows=2000 wall_s=… cpu_s=… cpu_us_per_call=… maxrss_mb=… mock_requests=… ok_rows=… \
@@ -16,6 +16,8 @@
 # --startup-rows K (default 10, 0 = skip) first runs each peer on K rows to
 # estimate its fixed cost; marginal_cpu_us_per_call = (cpu_s - startup_cpu_s) /
 # (rows - K).  The raw figures (cpu_us_per_call) include start-up.
+# --timeout S (default 900) kills a peer run that takes longer (e.g. promptfoo
+# retrying for ever when the mock went away); the run then counts as failed.
 # --repeat R runs each peer R times on the full rows and reports the run with
 # the least CPU (the peer's best showing).
 # promptfoo runs peer-favourably by default: --no-write (no results database;
@@ -25,7 +27,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-BASE_URL="" ROWS=2000 CONC=50 ONLY="" STARTUP_ROWS=10 WORK="" KEEP=0 REPEAT=1 PF_DEFAULTS=0
+BASE_URL="" ROWS=2000 CONC=50 ONLY="" STARTUP_ROWS=10 WORK="" KEEP=0 REPEAT=1 PF_DEFAULTS=0 TIMEOUT=900
 
 usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -35,6 +37,7 @@ while [ $# -gt 0 ]; do
     --concurrency) CONC=${2:?}; shift 2 ;;
     --only) ONLY=${2:?}; shift 2 ;;
     --startup-rows) STARTUP_ROWS=${2:?}; shift 2 ;;
+    --timeout) TIMEOUT=${2:?}; shift 2 ;;
     --repeat) REPEAT=${2:?}; shift 2 ;;
     --promptfoo-defaults) PF_DEFAULTS=1; shift ;;
     --work) WORK=${2:?}; KEEP=1; shift 2 ;;
@@ -45,7 +48,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$BASE_URL" ] || { echo "run.sh: --base-url is required" >&2; usage; }
 case "$ONLY" in ""|promptfoo|phoenix-evals) ;; *) echo "run.sh: --only promptfoo|phoenix-evals" >&2; exit 2 ;; esac
-[[ "$ROWS" =~ ^[1-9][0-9]*$ && "$CONC" =~ ^[1-9][0-9]*$ && "$STARTUP_ROWS" =~ ^[0-9]+$ && "$REPEAT" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --rows/--concurrency/--startup-rows/--repeat must be integers" >&2; exit 2; }
+[[ "$ROWS" =~ ^[1-9][0-9]*$ && "$CONC" =~ ^[1-9][0-9]*$ && "$STARTUP_ROWS" =~ ^[0-9]+$ && "$REPEAT" =~ ^[1-9][0-9]*$ && "$TIMEOUT" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --rows/--concurrency/--startup-rows/--repeat/--timeout must be integers" >&2; exit 2; }
 [ "$STARTUP_ROWS" -lt "$ROWS" ] || STARTUP_ROWS=0
 [ -x /usr/bin/time ] || { echo "run.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
 
@@ -100,27 +103,27 @@ gen_rows() {  # gen_rows N DIR
 # run_once PEER N DIR -> sets R_WALL R_CPU R_RSS_KB R_REQS R_OK R_LABELS R_RC
 run_once() {
   local peer=$1 n=$2 dir=$3 before after
-  before=$(mock_requests)
+  before=$(mock_requests) || { echo "run.sh: mock not reachable at $ROOT" >&2; exit 1; }
   set +e
   if [ "$peer" = promptfoo ]; then
     "$NODE" "$HERE/promptfoo-config.mjs" --rows-file "$dir/rows.csv" --base-url "$API" \
       --concurrency "$CONC" --out "$dir/promptfooconfig.json"
     (cd "$dir" && "${PEER_ENV[@]}" /usr/bin/time -f '%e %U %S %M' -o "$dir/time.$peer" \
-      "$NODE" "$HERE/node_modules/promptfoo/dist/src/entrypoint.js" eval \
+      timeout -k 10 "$TIMEOUT" "$NODE" "$HERE/node_modules/promptfoo/dist/src/entrypoint.js" eval \
         -c "$dir/promptfooconfig.json" -j "$CONC" --no-cache --no-table --no-progress-bar --no-share "${PF_ARGS[@]}" \
         -o "$dir/results.promptfoo.json" >"$dir/log.$peer" 2>&1)
     R_RC=$?
     results="$dir/results.promptfoo.json"
   else
     (cd "$dir" && "${PEER_ENV[@]}" /usr/bin/time -f '%e %U %S %M' -o "$dir/time.$peer" \
-      "$NODE" "$HERE/phoenix-evals-run.mjs" --rows-file "$dir/rows.jsonl" --base-url "$API" \
+      timeout -k 10 "$TIMEOUT" "$NODE" "$HERE/phoenix-evals-run.mjs" --rows-file "$dir/rows.jsonl" --base-url "$API" \
         --concurrency "$CONC" --out "$dir/results.phoenix-evals.jsonl" >"$dir/log.$peer" 2>&1)
     R_RC=$?
     results="$dir/results.phoenix-evals.jsonl"
   fi
   set -e
-  after=$(mock_requests)
-  R_REQS=$((after - before - STATS_SELF))
+  if after=$(mock_requests); then R_REQS=$((after - before - STATS_SELF)); else R_REQS=-1; fi
+  [ "$R_RC" != 124 ] && [ "$R_RC" != 137 ] || echo "run.sh: $peer timed out after ${TIMEOUT}s" >&2
   read -r R_WALL R_USER R_SYS R_RSS_KB < <(tail -n 1 "$dir/time.$peer")
   R_CPU=$(awk -v u="$R_USER" -v s="$R_SYS" 'BEGIN { printf "%.2f", u + s }')
   R_OK=0 R_LABELS=none

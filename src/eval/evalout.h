@@ -3,7 +3,7 @@
  *
  * One record per evaluator per row (eval_rec, borrowed views of the
  * row's results), written as one JSONL object or one CSV line per row,
- * flushed per row.  Resuming reads the file back: the rows it holds are
+ * flushed whenever the runner goes idle.  Resuming reads the file back: the rows it holds are
  * marked done and fed to the summaries; a torn last JSONL line (a crash
  * mid-write) is cut off.
  */
@@ -56,6 +56,9 @@ as_rc eval_out_open(eval_out *w, const char *path, bool resume,
                     as_evaluator *const *evs, size_t nev, int repeat,
                     eval_mark_fn mark, void *ud, as_eval_result *res, as_err *err);
 void eval_out_write(eval_out *w, const as_row *row, const eval_rec *recs);
+/* Push buffered lines to the file (the runner calls it whenever it is
+ * about to wait, so a crash loses at most what finished since). */
+void eval_out_flush(eval_out *w);
 as_rc eval_out_close(eval_out *w, as_err *err);
 
 /* Add one record to an evaluator's summary (run.c). */

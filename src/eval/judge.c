@@ -56,6 +56,7 @@ struct as_judge {
     size_t n_examples;
     char **vars;
     size_t n_vars;
+    char *schema;         /* the structured answer's JSON schema, built once */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -149,6 +150,7 @@ void as_judge_free(as_judge *j) {
     }
     free(j->examples);
     as_tmpl_vars_free(j->vars, j->n_vars);
+    free(j->schema);
     free(j);
 }
 
@@ -555,6 +557,8 @@ static as_rc load_fields(loader *L, json_t *root, const char *default_name) {
     return load_examples(L, root);
 }
 
+static char *build_schema(const as_judge *j);
+
 static as_rc judge_from_json(json_t *root, const char *origin, const char *default_name,
                              as_judge **out, as_err *err) {
     loader L = { .origin = origin, .err = err, .j = as_xcalloc(1, sizeof(as_judge)) };
@@ -563,6 +567,7 @@ static as_rc judge_from_json(json_t *root, const char *origin, const char *defau
         as_judge_free(L.j);
         return rc;
     }
+    L.j->schema = build_schema(L.j);
     *out = L.j;
     return AS_OK;
 }
@@ -825,7 +830,7 @@ as_rc as_judge_render(const as_judge *j, as_llm_answer answer, as_var_fn var,
             j->explanation ? "Record the judgement of the case: the reasoning, then the "
                              "label that applies."
                            : "Record the judgement of the case: the label that applies.");
-        out->schema_json = build_schema(j);
+        out->schema_json = as_xstrdup(j->schema);
     }
     return AS_OK;
 }

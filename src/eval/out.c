@@ -162,7 +162,12 @@ static void csv_record(as_buf *b, const eval_rec *r, int repeat) {
 static void write_line(eval_out *w) {
     if (w->err.code) return;
     if (w->line.len == 0 && w->line.data == NULL) return;
-    if (fwrite(w->line.data, 1, w->line.len, w->f) != w->line.len || fflush(w->f) != 0)
+    if (fwrite(w->line.data, 1, w->line.len, w->f) != w->line.len)
+        as_err_set(&w->err, AS_EIO, "%s: write failed: %s", w->path, strerror(errno));
+}
+
+void eval_out_flush(eval_out *w) {
+    if (w->f && !w->err.code && fflush(w->f) != 0)
         as_err_set(&w->err, AS_EIO, "%s: write failed: %s", w->path, strerror(errno));
 }
 
@@ -390,6 +395,7 @@ as_rc eval_out_open(eval_out *w, const char *path, bool resume,
     if (rc == AS_OK) {
         w->f = fopen(path, append ? "ab" : "wb");
         if (!w->f) rc = as_err_set(err, AS_EIO, "--out %s: %s", path, strerror(errno));
+        else setvbuf(w->f, NULL, _IOFBF, 1u << 16);
     }
     if (rc == AS_OK && w->csv && !append) csv_header(w);
     if (rc == AS_OK && w->err.code) { *err = w->err; rc = w->err.code; }

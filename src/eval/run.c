@@ -171,7 +171,11 @@ static void on_call(void *ud, const as_llm_result *res) {
         t->next = r->done_head;
         r->done_head = t;
     }
-    pthread_cond_signal(&r->cv);
+    /* Wake the reader only when it has work: half the window is free (it
+     * refills in a batch, the engine still has a full round queued) or
+     * nothing is left.  It also wakes on its own every 250 ms. */
+    if (r->outstanding <= r->o->window / 2 || r->outstanding == 0)
+        pthread_cond_signal(&r->cv);
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -304,6 +308,7 @@ static void drain(run *r, bool wait_all, double t0) {
         bool stop = o->stop && *o->stop;
         if (r->outstanding == 0) break;
         if (!wait_all && r->outstanding < o->window && !stop && !r->fatal[0]) break;
+        if (o->out_path) eval_out_flush(&r->out);     /* idle: make it durable */
         if (stop && o->engine) {
             pthread_mutex_unlock(&r->mu);
             as_llm_cancel_all(o->engine);

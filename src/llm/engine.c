@@ -11,11 +11,10 @@
  *
  * Each endpoint (scheme://host:port) has its own concurrency limit, adapted
  * once per round (as many completions as the limit, about one round trip):
- * a round with throttled answers (429/503/529) cuts the limit by half the
- * throttled share - all throttled halves it, a stray 5% costs 2.5% - and a
- * clean round adds one.  So a server at capacity is backed off from fast,
- * while sporadic 429s (which are retried after their Retry-After) do not
- * collapse throughput.  Retries use
+ * a round more than 10% throttled (429/503/529) cuts the limit by half the
+ * throttled share - all throttled halves it - and any other round adds one.
+ * So a server at capacity is backed off from fast, while sporadic 429s
+ * (each retried after its Retry-After) do not collapse throughput.  Retries use
  * exponential backoff with equal jitter, or the server's Retry-After /
  * retry-after-ms when it gives one.  An endpoint that refuses connections
  * three times in a row with no success is marked dead: what is queued for
@@ -25,13 +24,17 @@
  * it leaves the inbox; the completion callback borrows the result.
  */
 #include <curl/curl.h>
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "assay/alloc.h"
 #include "assay/llm.h"
@@ -41,6 +44,7 @@
 #define ENGINE_MAX_CONCURRENCY 1024
 #define DEAD_AFTER_CONNECT_FAILURES 3
 #define CONNECT_RETRIES 2
+#define THROTTLE_TOLERANCE 0.10    /* throttled share of a round taken as noise */
 
 typedef struct endpoint endpoint;
 typedef struct job job;
@@ -95,6 +99,8 @@ struct as_llm_engine {
     as_llm_stats st;
     /* engine thread only */
     CURLM *multi;
+    int epfd, evfd;            /* epoll set; eventfd for wake-ups         */
+    double curl_timer;         /* when libcurl wants a timeout call, -1   */
     endpoint *eps;
     job *delayed;
     job *inflight;
@@ -359,8 +365,8 @@ static void adapt(as_llm_engine *e, endpoint *ep, bool throttled) {
     ep->round_throttled += throttled;
     int round = (int)ep->limit < 4 ? 4 : (int)ep->limit;
     if (ep->round_done < round) return;
-    if (ep->round_throttled > 0) {
-        double share = (double)ep->round_throttled / ep->round_done;
+    double share = (double)ep->round_throttled / ep->round_done;
+    if (share > THROTTLE_TOLERANCE) {
         ep->limit *= 1 - share / 2;
         if (ep->limit < e->o.min_concurrency) ep->limit = e->o.min_concurrency;
     } else if (ep->limit < e->o.concurrency) {
@@ -450,9 +456,12 @@ static void on_done(as_llm_engine *e, job *j, CURLcode res, double now) {
                                   &resp, &err);
         if (rc) {
             as_llm_response_clear(&resp);
-            snprintf(j->last_err, sizeof j->last_err, "malformed response from %s: %.400s",
-                     ep->name, err.msg);
-            retry_or_fail(e, j, now, true, 0);
+            /* A malformed or truncated body is worth another try; an
+             * answer that can never be used (blocked) is not. */
+            bool again = rc != AS_EUNPROCESSABLE;
+            snprintf(j->last_err, sizeof j->last_err, "%s from %s: %.400s",
+                     again ? "malformed response" : "unusable response", ep->name, err.msg);
+            retry_or_fail(e, j, now, again, 0);
             return;
         }
         adapt(e, ep, false);
@@ -498,8 +507,56 @@ static void cancel_everything(as_llm_engine *e) {
     }
 }
 
+/* libcurl tells us which sockets to watch (socket_action API): they go
+ * into our epoll set, next to the eventfd that submit/cancel/stop write. */
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *ud, void *sockp) {
+    AS_UNUSED(easy);
+    as_llm_engine *e = ud;
+    struct epoll_event ev = { 0 };
+    ev.data.fd = fd;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(e->epfd, EPOLL_CTL_DEL, fd, NULL);
+        curl_multi_assign(e->multi, fd, NULL);
+        return 0;
+    }
+    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+    if (sockp) {
+        epoll_ctl(e->epfd, EPOLL_CTL_MOD, fd, &ev);
+    } else {
+        epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev);
+        curl_multi_assign(e->multi, fd, e);           /* mark as known */
+    }
+    return 0;
+}
+
+static int on_timer(CURLM *multi, long timeout_ms, void *ud) {
+    AS_UNUSED(multi);
+    as_llm_engine *e = ud;
+    e->curl_timer = timeout_ms < 0 ? -1 : now_ms() + (double)timeout_ms;
+    return 0;
+}
+
+static void wake(as_llm_engine *e) {
+    uint64_t one = 1;
+    ssize_t n = write(e->evfd, &one, sizeof one);
+    AS_UNUSED(n);                      /* EAGAIN: a wake-up is pending anyway */
+}
+
+static void reap(as_llm_engine *e) {
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(e->multi, &left)) != NULL) {
+        if (m->msg != CURLMSG_DONE) continue;
+        job *j;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+        on_done(e, j, m->data.result, now_ms());
+    }
+}
+
 static void *engine_main(void *arg) {
     as_llm_engine *e = arg;
+    struct epoll_event evs[64];
+    int running;
     for (;;) {
         pthread_mutex_lock(&e->mu);
         job *in = e->inbox_head;
@@ -540,24 +597,30 @@ static void *engine_main(void *arg) {
             }
         }
         dispatch(e, now);
-
-        int running;
-        curl_multi_perform(e->multi, &running);
-        CURLMsg *m;
-        int left;
-        while ((m = curl_multi_info_read(e->multi, &left)) != NULL) {
-            if (m->msg != CURLMSG_DONE) continue;
-            job *j;
-            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
-            on_done(e, j, m->data.result, now_ms());
-        }
         llm_cache_flush(e->cache);
-        dispatch(e, now_ms());
-        curl_multi_perform(e->multi, &running);
 
-        int timeout = (int)(next_wake - now_ms());
+        if (e->curl_timer >= 0 && e->curl_timer < next_wake) next_wake = e->curl_timer;
+        int timeout = (int)ceil(next_wake - now_ms());
         if (timeout < 0) timeout = 0;
-        curl_multi_poll(e->multi, NULL, 0, timeout, NULL);
+        int n = epoll_wait(e->epfd, evs, (int)AS_ARRAY_LEN(evs), timeout);
+        for (int i = 0; i < n; i++) {
+            int fd = evs[i].data.fd;
+            if (fd == e->evfd) {
+                uint64_t v;
+                ssize_t r = read(e->evfd, &v, sizeof v);
+                AS_UNUSED(r);
+                continue;
+            }
+            int flags = (evs[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+                        (evs[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                        (evs[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+            curl_multi_socket_action(e->multi, fd, flags, &running);
+        }
+        if (e->curl_timer >= 0 && e->curl_timer <= now_ms()) {
+            e->curl_timer = -1;
+            curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        }
+        reap(e);
     }
     return NULL;
 }
@@ -595,8 +658,26 @@ as_rc as_llm_engine_start(const as_llm_engine_opts *opts, as_llm_engine **out,
         return as_err_set(err, AS_EINTERNAL, "curl_multi_init failed");
     }
     curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long)(e->o.concurrency * 2 + 8));
+    curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
+    curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
+    e->curl_timer = -1;
+    e->epfd = epoll_create1(EPOLL_CLOEXEC);
+    e->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    struct epoll_event wev = { .events = EPOLLIN, .data.fd = e->evfd };
+    if (e->epfd < 0 || e->evfd < 0 || epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->evfd, &wev) != 0) {
+        if (e->epfd >= 0) close(e->epfd);
+        if (e->evfd >= 0) close(e->evfd);
+        curl_multi_cleanup(e->multi);
+        llm_cache_close(e->cache);
+        free(e);
+        return as_err_set(err, AS_EIO, "LLM engine: epoll/eventfd: %s", strerror(errno));
+    }
     pthread_mutex_init(&e->mu, NULL);
     if (pthread_create(&e->thread, NULL, engine_main, e) != 0) {
+        close(e->epfd);
+        close(e->evfd);
         curl_multi_cleanup(e->multi);
         llm_cache_close(e->cache);
         free(e);
@@ -640,12 +721,13 @@ as_rc as_llm_submit(as_llm_engine *e, const as_llm_request *req, unsigned flags,
     }
     /* The endpoint table belongs to the engine thread; look it up there. */
     j->ep = NULL;
+    bool was_empty = e->inbox_head == NULL;   /* else a wake-up is pending */
     if (e->inbox_tail) e->inbox_tail->next = j;
     else e->inbox_head = j;
     e->inbox_tail = j;
     e->st.submitted++;
     pthread_mutex_unlock(&e->mu);
-    curl_multi_wakeup(e->multi);
+    if (was_empty) wake(e);
     return AS_OK;
 }
 
@@ -653,7 +735,7 @@ void as_llm_cancel_all(as_llm_engine *e) {
     pthread_mutex_lock(&e->mu);
     e->cancel = true;
     pthread_mutex_unlock(&e->mu);
-    curl_multi_wakeup(e->multi);
+    wake(e);
 }
 
 void as_llm_engine_stop(as_llm_engine *e) {
@@ -662,10 +744,12 @@ void as_llm_engine_stop(as_llm_engine *e) {
     e->cancel = true;
     e->stopping = true;
     pthread_mutex_unlock(&e->mu);
-    curl_multi_wakeup(e->multi);
+    wake(e);
     pthread_join(e->thread, NULL);
     for (int i = 0; i < e->n_pool; i++) curl_easy_cleanup(e->pool[i]);
     curl_multi_cleanup(e->multi);
+    close(e->epfd);
+    close(e->evfd);
     llm_cache_close(e->cache);
     while (e->eps) {
         endpoint *ep = e->eps;

@@ -42,9 +42,17 @@ typedef struct llm_provider {
     as_rc (*build)(const as_llm_request *req, llm_http *out, as_err *err);
     /* Parse a 2xx body.  answer says what was asked for: for TOOL the
      * first tool call's arguments go to resp->structured (as JSON object
-     * text), for JSON the JSON answer does.  A body that is not what the
-     * API returns -> AS_EINVAL with a message naming what is missing
-     * ("openai response: no choices[0].message"). */
+     * text), for JSON the JSON answer does.  On failure resp holds no
+     * pointers and err says what is wrong; the code tells the engine
+     * whether to ask again:
+     *   AS_EINVAL: a body that is not what the API returns (malformed,
+     *     truncated, an error object), with a message naming what is
+     *     missing ("openai response: no choices[0].message") - worth a
+     *     retry;
+     *   AS_EUNPROCESSABLE: a well-formed answer that can never be used
+     *     (Gemini: the prompt or the answer was blocked) - asking again
+     *     fails the same way, so the engine does not retry;
+     *   AS_ETOOBIG: a body over LLM_RESP_MAX. */
     as_rc (*parse)(const char *body, size_t n, as_llm_answer answer,
                    as_llm_response *resp, as_err *err);
     /* The human message of an error body ({"error":{"message":...}} and

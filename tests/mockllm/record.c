@@ -109,9 +109,14 @@ static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind,
     return MHD_YES;
 }
 
-static void count_path(const char *path)
+static void count_path(const char *raw)
 {
+    char path[512];
     size_t i;
+    /* Keys of by_path must be UTF-8: non-ASCII bytes become '?'. */
+    for (i = 0; raw[i] && i + 1 < sizeof path; i++)
+        path[i] = (unsigned char)raw[i] >= 0x80 ? '?' : raw[i];
+    path[i] = '\0';
     pthread_mutex_lock(&path_mu);
     for (i = 0; i < n_paths && strcmp(paths[i].path, path); i++)
         ;
@@ -142,8 +147,9 @@ json_t *record_begin(struct MHD_Connection *c, const char *method,
 
     MHD_get_connection_values(c, MHD_HEADER_KIND, add_header, hdrs);
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_query, query);
-    e = json_pack("{s:s,s:s,s:o,s:o,s:o,s:n}",
-                  "method", method, "path", path, "query", query,
+    e = json_pack("{s:o,s:o,s:o,s:o,s:o,s:n}",
+                  "method", lossy_string(method, strlen(method)),
+                  "path", lossy_string(path, strlen(path)), "query", query,
                   "headers", hdrs,
                   "body", parsed ? json_incref(parsed) : lossy_string(body, n),
                   "status");

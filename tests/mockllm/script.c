@@ -125,7 +125,6 @@ static int directive_parse(const char **pp, const char *end, mock_script *s,
 {
     const char *p = *pp;
     char key[32], *val = NULL;
-    int rc = -1;
 
     for (;;) {
         size_t kn = 0;
@@ -173,7 +172,7 @@ syntax:
                  "(want [[mock key=value ...]])", *pp - strlen(DIRECTIVE));
 out:
     free(val);
-    return rc;
+    return -1;
 }
 
 /* ---- rules --------------------------------------------------------------- */

@@ -1339,30 +1339,40 @@ TEST(gemini_parse_json_and_thinking) {
 TEST(gemini_parse_errors) {
     as_llm_response r;
     as_err e;
-    struct { const char *body, *msg; } cases[] = {
+    /* A blocked prompt or answer is unprocessable (asking again gets the
+     * same refusal); anything else is malformed (worth a retry). */
+    struct { const char *body, *msg; as_rc rc; } cases[] = {
         { "{\"promptFeedback\":{\"blockReason\":\"SAFETY\",\"safetyRatings\":[{\"category\":"
           "\"HARM_CATEGORY_DANGEROUS_CONTENT\",\"probability\":\"HIGH\"}]},\"usageMetadata\":"
           "{\"promptTokenCount\":9,\"totalTokenCount\":9},\"modelVersion\":\"gemini-2.0-flash\"}",
-          "gemini response: blocked (SAFETY)" },
+          "gemini response: blocked (SAFETY)", AS_EUNPROCESSABLE },
         { "{\"candidates\":[],\"promptFeedback\":{\"blockReason\":\"PROHIBITED_CONTENT\"}}",
-          "gemini response: blocked (PROHIBITED_CONTENT)" },
-        { "{\"usageMetadata\":{\"promptTokenCount\":9}}", "gemini response: no candidates[0]" },
+          "gemini response: blocked (PROHIBITED_CONTENT)", AS_EUNPROCESSABLE },
+        { "{\"usageMetadata\":{\"promptTokenCount\":9}}", "gemini response: no candidates[0]",
+          AS_EINVAL },
         { "{\"candidates\":[{\"finishReason\":\"SAFETY\",\"index\":0,\"safetyRatings\":[]}]}",
-          "gemini response: no candidates[0].content (finishReason SAFETY)" },
+          "gemini response: no candidates[0].content (finishReason SAFETY)",
+          AS_EUNPROCESSABLE },
+        { "{\"candidates\":[{\"content\":{\"parts\":[],\"role\":\"model\"},\"finishReason\":"
+          "\"PROHIBITED_CONTENT\"}]}", "gemini response: nothing in candidates[0].content.parts "
+          "(finishReason PROHIBITED_CONTENT)", AS_EUNPROCESSABLE },
         { "{\"candidates\":[{\"content\":{\"role\":\"model\"},\"finishReason\":\"MAX_TOKENS\"}]}",
-          "gemini response: no candidates[0].content.parts (finishReason MAX_TOKENS)" },
+          "gemini response: no candidates[0].content.parts (finishReason MAX_TOKENS)",
+          AS_EINVAL },
         { "{\"candidates\":[{\"content\":{\"parts\":{}}}]}",
-          "gemini response: no candidates[0].content.parts" },
+          "gemini response: no candidates[0].content.parts", AS_EINVAL },
         { "{\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"g\","
           "\"args\":[1]}}]}}]}",
-          "gemini response: no candidates[0].content.parts[0].functionCall.args" },
+          "gemini response: no candidates[0].content.parts[0].functionCall.args",
+          AS_EINVAL },
         { "{\"error\":{\"code\":503,\"message\":\"The model is overloaded.\",\"status\":"
-          "\"UNAVAILABLE\"}}", "gemini response: error: The model is overloaded." },
+          "\"UNAVAILABLE\"}}", "gemini response: error: The model is overloaded.", AS_EINVAL },
         { "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]}}]", "gemini response: "
-          "not JSON at line 1 column 52: '}' expected near end of file" },
+          "not JSON at line 1 column 52: '}' expected near end of file", AS_EINVAL },
     };
     for (size_t i = 0; i < AS_ARRAY_LEN(cases); i++) {
-        CHECK_INT(parse_str(&llm_gemini, cases[i].body, AS_LLM_ANSWER_TOOL, &r, &e), AS_EINVAL);
+        CHECK_INT(parse_str(&llm_gemini, cases[i].body, AS_LLM_ANSWER_TOOL, &r, &e),
+                  cases[i].rc);
         CHECK_STR(e.msg, cases[i].msg);
         CHECK(r.text == NULL && r.structured == NULL && r.raw == NULL);
     }
