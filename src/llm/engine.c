@@ -358,6 +358,21 @@ static void dispatch(as_llm_engine *e, double now) {
 
 /* ---- outcomes ------------------------------------------------------------ */
 
+/* Mask every copy of the request's API key in s (in place, same length):
+ * an endpoint that echoes the key back must not get it into an error
+ * message, an output file or the cache. */
+static void redact(const job *j, char *s, size_t n) {
+    if (j->http.secret_header < 0 || !s) return;
+    const char *v = strchr(j->http.headers[j->http.secret_header], ':');
+    if (!v) return;
+    for (v++; *v == ' '; v++) {}
+    if (strncmp(v, "Bearer ", 7) == 0) v += 7;
+    size_t kn = strlen(v);
+    if (kn < 8) return;
+    for (char *p = memmem(s, n, v, kn); p; p = memmem(p, n - (size_t)(p - s), v, kn))
+        memset(p, '*', kn);
+}
+
 /* Count a completed attempt toward the endpoint's round; adapt at its end. */
 static void adapt(as_llm_engine *e, endpoint *ep, bool throttled) {
     if (!e->o.adaptive) return;
@@ -447,6 +462,7 @@ static void on_done(as_llm_engine *e, job *j, CURLcode res, double now) {
     ep->ever_ok = true;
     j->unreachable = false;
 
+    redact(j, j->resp.data, j->resp.len);
     long st = j->status;
     if (st >= 200 && st < 300) {
         as_llm_response resp;

@@ -349,6 +349,23 @@ describe("assay eval against the mock LLM", () => {
     assert.equal((await mock.stats()).requests, 0, "no call was made");
   });
 
+  test("a wrong key fails at once with the provider's message (401 is not retried)", async () => {
+    await mock.reset();
+    const data = writeCsv(path.join(dir, "badkey.csv"), HEADER, rows(2));
+    const out = path.join(dir, "badkey.jsonl");
+    const r = await runEval(["--data", data, "--evaluator", "hallucination", "--model", model(), "--out", out, "--no-cache"],
+      { env: { ...env(), OPENAI_API_KEY: "sk-wrong-key-99999" } });
+    assert.equal(r.code, 3);
+    const recs = readJsonl(out);
+    assert.equal(recs.length, 2);
+    for (const x of recs) {
+      assert.match(x.evals.hallucination.error, /^HTTP 401 from http:\/\/127\.0\.0\.1:\d+: Incorrect API key/);
+      assert.equal(x.evals.hallucination.attempts, 1);
+    }
+    assert.equal((await mock.stats()).requests, 2);
+    assert.ok(!fs.readFileSync(out, "utf8").includes("sk-wrong-key"));
+  });
+
   test("a hosted provider without a key names the variable to set", async () => {
     const data = writeCsv(path.join(dir, "nokey.csv"), HEADER, rows(1));
     const r = await runEval(["--data", data, "--evaluator", "hallucination", "--model", "anthropic:claude-sonnet-4-5"],
