@@ -185,6 +185,8 @@ typedef struct as_llm_stats {
     uint64_t http_requests, retries, throttled;   /* throttled: 429/503 seen */
     int in_flight, max_in_flight;
     int limit;                                    /* current adaptive limit */
+    int min_limit;                                /* lowest it went, 0 if never
+                                                     dispatched             */
 } as_llm_stats;
 void as_llm_engine_stats(as_llm_engine *e, as_llm_stats *out);
 

@@ -250,9 +250,11 @@ static void print_summary(const as_eval_result *res, as_evaluator **evs, const c
         }
     }
     if (res->llm.http_requests)
-        printf("\nhttp: %llu requests, %llu retries, %llu throttled (429/503), up to %d in flight\n",
+        printf("\nhttp: %llu requests, %llu retries, %llu throttled (429/503/529), up to %d in "
+               "flight, concurrency limit %d (lowest %d)\n",
                (unsigned long long)res->llm.http_requests, (unsigned long long)res->llm.retries,
-               (unsigned long long)res->llm.throttled, res->llm.max_in_flight);
+               (unsigned long long)res->llm.throttled, res->llm.max_in_flight, res->llm.limit,
+               res->llm.min_limit);
 }
 
 static void xml_text(FILE *f, const char *s) {

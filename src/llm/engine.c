@@ -353,6 +353,7 @@ static void dispatch(as_llm_engine *e, double now) {
     int lim = 0;
     for (endpoint *ep = e->eps; ep; ep = ep->next) lim += (int)ep->limit;
     e->st.limit = lim;
+    if (lim > 0 && (e->st.min_limit == 0 || lim < e->st.min_limit)) e->st.min_limit = lim;
     pthread_mutex_unlock(&e->mu);
 }
 

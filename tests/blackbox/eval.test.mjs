@@ -224,6 +224,8 @@ describe("assay eval against the mock LLM", () => {
       const throttled = Number(r.stdout.match(/(\d+) throttled/)[1]);
       assert.equal(throttled, st.by_status["429"]);
       assert.ok(st.max_in_flight <= 16, `never above the limit: ${st.max_in_flight}`);
+      const lowest = Number(r.stdout.match(/concurrency limit \d+ \(lowest (\d+)\)/)[1]);
+      assert.ok(lowest < 16, `the limit was cut: lowest ${lowest}`);
     } finally {
       await m.stop();
     }
@@ -301,6 +303,42 @@ describe("assay eval against the mock LLM", () => {
     assert.deepEqual([...new Set(recs.map((x) => x.row))].sort((a, b) => a - b), [...Array(20).keys()]);
     assert.match(r.stdout, /20 of 20 rows .*\(7 from the resumed output\)/);
     assert.match(r.stdout, /factual 13 \(65\.0%\)|hallucinated 7 \(35\.0%\)/);
+  });
+
+  test("^C stops the run, keeps finished rows, and --resume completes it", async () => {
+    const m = await new MockLLM(["--latency-ms", "150"]).start();
+    try {
+      const data = writeCsv(path.join(dir, "int.csv"), HEADER, rows(40));
+      const out = path.join(dir, "int.jsonl");
+      const args = ["--data", data, "--evaluator", "hallucination", "--model", `openai:gpt-4o-mini@${m.url}/v1`,
+        "--out", out, "--no-cache", "--concurrency", "2"];
+      const r = await runEval(args, {
+        env: env(),
+        onSpawn: (p) => {
+          let err = "";
+          let sent = false;
+          p.stderr.on("data", (d) => {
+            err += d;
+            if (!sent && /assay eval: [1-9]\d*\/40 rows/.test(err)) {
+              sent = true;               // one ^C: a second one kills, as in a shell
+              p.kill("SIGINT");
+            }
+          });
+        },
+      });
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /interrupted after \d+ of 40 rows; continue with --resume/);
+      const partial = readJsonl(out);
+      assert.ok(partial.length >= 1 && partial.length < 40, `${partial.length} rows kept`);
+      assert.ok(partial.every((x) => x.evals.hallucination.label), "no cancelled row was written");
+      const r2 = await runEval([...args, "--resume", "--concurrency", "8"], { env: env() });
+      assert.equal(r2.code, 0, r2.stderr);
+      const all = readJsonl(out);
+      assert.equal(all.length, 40);
+      assert.equal(new Set(all.map((x) => x.row)).size, 40);
+    } finally {
+      await m.stop();
+    }
   });
 
   test("--repeat records every answer, agreement and the flip rate", async () => {
