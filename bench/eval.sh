@@ -37,14 +37,15 @@ MOCK_PID=
 cleanup() { [ -n "$MOCK_PID" ] && kill "$MOCK_PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-# gen N FILE: rows of a hallucination check (input, reference, output).
+# gen N FILE: rows of a hallucination check (id, input, reference, output),
+# the same generator the peers use (bench/peers/gen-rows.mjs), so every tool
+# judges byte-identical rows.
 gen() {
-  awk -v n="$1" 'BEGIN {
-    print "input,reference,output";
-    for (i = 0; i < n; i++)
-      printf "\"What is the population of town %d?\",\"Town %d, founded in %d, had %d inhabitants at the last census and lies on the river %c.\",\"Town %d has about %d people.\"\n",
-             i, i, 1700 + i % 300, 1000 + (i * 37) % 90000, 65 + i % 26, i, 1000 + (i * 41) % 90000;
-  }' > "$2"
+  local d
+  d=$(mktemp -d "$WORK/gen.XXXXXX")
+  node bench/peers/gen-rows.mjs --rows "$1" --out "$d" >/dev/null
+  mv "$d/rows.csv" "$2"
+  rm -rf "$d"
 }
 
 start_mock() {
@@ -102,5 +103,14 @@ report big "$BIG" "$(run_assay big "$WORK/big.csv")"
 if [ "$PEERS" = 1 ]; then
   echo "== peers: the same $ROWS judge calls, latency ${LATENCY} ms, concurrency $CONC"
   start_mock --latency-ms "$LATENCY"
-  bench/peers/run.sh --base-url "$URL/v1" --rows "$ROWS" --concurrency "$CONC"
+  bench/peers/run.sh --base-url "$URL/v1" --rows "$ROWS" --concurrency "$CONC" | tee "$WORK/peers.out"
+  ours=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^cpu_us_per_call=/) { split($i, a, "="); print a[2] } }' \
+         <<< "$(report ideal "$ROWS" "$(cat "$WORK/ideal.time")" "$IDEAL")")
+  echo "== CPU per judge call, peers / assay (same rows, same mock, same run)"
+  while read -r line; do
+    peer=$(sed -nE 's/.*peer=([^ ]+).*/\1/p' <<< "$line")
+    cpu=$(sed -nE 's/.* cpu_us_per_call=([0-9.]+).*/\1/p' <<< "$line")
+    [ -n "$peer" ] && [ -n "$cpu" ] &&
+      awk -v p="$peer" -v c="$cpu" -v o="$ours" 'BEGIN { printf "%-14s %9.1f us/call = %6.1fx assay (%.1f us/call)\n", p, c, c / o, o }'
+  done < "$WORK/peers.out"
 fi
