@@ -29,7 +29,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BASE_URL="" ROWS=2000 CONC=50 ONLY="" STARTUP_ROWS=10 WORK="" KEEP=0 REPEAT=1 PF_DEFAULTS=0 TIMEOUT=900
 
-usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --base-url) BASE_URL=${2:?}; shift 2 ;;

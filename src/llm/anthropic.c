@@ -155,7 +155,7 @@ static as_rc anthropic_parse(const char *body, size_t n, as_llm_answer answer,
     r.raw = as_xstrndup(body, n);
 out:
     as_buf_release(&text);
-    return llm_wire_parse_end(rc, root, &r, resp);
+    return llm_wire_parse_end(rc, root, &r, resp, err);
 }
 
 const llm_provider llm_anthropic = { "anthropic", anthropic_build, anthropic_parse,

@@ -404,7 +404,7 @@ static as_rc gemini_parse(const char *body, size_t n, as_llm_answer answer,
     r.raw = as_xstrndup(body, n);
 out:
     as_buf_release(&text);
-    return llm_wire_parse_end(rc, root, &r, resp);
+    return llm_wire_parse_end(rc, root, &r, resp, err);
 }
 
 const llm_provider llm_gemini = { "gemini", gemini_build, gemini_parse, llm_wire_error_text };

@@ -223,7 +223,7 @@ static as_rc chat_parse(const char *who, const char *body, size_t n, as_llm_answ
     }
     r.raw = as_xstrndup(body, n);
 out:
-    return llm_wire_parse_end(rc, root, &r, resp);
+    return llm_wire_parse_end(rc, root, &r, resp, err);
 }
 
 static as_rc openai_parse(const char *body, size_t n, as_llm_answer answer,

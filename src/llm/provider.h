@@ -43,8 +43,8 @@ typedef struct llm_provider {
     /* Parse a 2xx body.  answer says what was asked for: for TOOL the
      * first tool call's arguments go to resp->structured (as JSON object
      * text), for JSON the JSON answer does.  On failure resp holds no
-     * pointers and err says what is wrong; the code tells the engine
-     * whether to ask again:
+     * pointers and err says what is wrong (one line of valid UTF-8); the
+     * code tells the engine whether to ask again:
      *   AS_EINVAL: a body that is not what the API returns (malformed,
      *     truncated, an error object), with a message naming what is
      *     missing ("openai response: no choices[0].message") - worth a
@@ -56,7 +56,9 @@ typedef struct llm_provider {
     as_rc (*parse)(const char *body, size_t n, as_llm_answer answer,
                    as_llm_response *resp, as_err *err);
     /* The human message of an error body ({"error":{"message":...}} and
-     * the like) into out (cap bytes, NUL-terminated); "" if none. */
+     * the like; else the start of the body as printable ASCII) into out:
+     * one line of valid UTF-8, NUL-terminated within cap bytes (nothing
+     * is written when cap is 0); "" if none. */
     void (*error_text)(const char *body, size_t n, char *out, size_t cap);
 } llm_provider;
 

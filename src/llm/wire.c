@@ -255,6 +255,13 @@ as_rc llm_wire_load_body(const char *who, const char *body, size_t n, json_t **o
     if (n > LLM_RESP_MAX)
         return as_err_set(err, AS_ETOOBIG, "%s response: %zu bytes is over the %u-byte "
                           "limit", who, n, LLM_RESP_MAX);
+    /* A NUL byte is never part of JSON text, but jansson 2.14 lets one
+     * through after a number; the response keeps the body as a C string
+     * (raw), so such a body would be recorded cut short. */
+    const char *nul = body ? memchr(body, '\0', n) : NULL;
+    if (nul)
+        return as_err_set(err, AS_EINVAL, "%s response: not JSON: a NUL byte at offset %zu",
+                          who, (size_t)(nul - body));
     json_error_t je;
     /* JSON_ALLOW_NUL: "\u0000" inside a string is valid JSON. */
     json_t *root = json_loadb(body ? body : "", body ? n : 0, JSON_ALLOW_NUL, &je);
@@ -319,18 +326,53 @@ static void resp_empty(as_llm_response *r) {
     r->prompt_tokens = r->completion_tokens = r->total_tokens = -1;
 }
 
+/* Make a parse message one line of valid UTF-8 (it quotes the body: an
+ * API's error message, a finish reason, jansson's excerpt of bad JSON):
+ * a character that vsnprintf cut at the end of the buffer is dropped,
+ * other invalid bytes become '?', control characters spaces. */
+static void tidy_message(as_err *err) {
+    if (!err) return;
+    char *m = err->msg;
+    size_t n = strnlen(m, sizeof err->msg);
+    if (n >= sizeof err->msg - 1) {
+        n = sizeof err->msg - 1;
+        size_t k = n;      /* the start of the last character */
+        while (k > 0 && n - k < 3 && ((unsigned char)m[k - 1] & 0xc0) == 0x80) k--;
+        if (k > 0) {
+            unsigned char c = (unsigned char)m[k - 1];
+            size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+            if (n - (k - 1) < need) n = k - 1;
+        }
+        m[n] = '\0';
+    }
+    size_t bad = as_utf8_invalid_at(m, n);
+    while (bad < n) {
+        m[bad++] = '?';
+        bad += as_utf8_invalid_at(m + bad, n - bad);
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)m[i] < 0x20 || m[i] == 0x7f) m[i] = ' ';
+}
+
 as_rc llm_wire_parse_begin(const char *who, const char *body, size_t n,
                            as_llm_response *resp, as_llm_response *r, json_t **root,
                            as_err *err) {
     resp_empty(r);
     resp_empty(resp);
-    return llm_wire_load_body(who, body, n, root, err);
+    as_rc rc = llm_wire_load_body(who, body, n, root, err);
+    if (rc) tidy_message(err);
+    return rc;
 }
 
-as_rc llm_wire_parse_end(as_rc rc, json_t *root, as_llm_response *r, as_llm_response *resp) {
+as_rc llm_wire_parse_end(as_rc rc, json_t *root, as_llm_response *r, as_llm_response *resp,
+                         as_err *err) {
     json_decref(root);
-    if (rc) as_llm_response_clear(r);
-    else *resp = *r;
+    if (rc) {
+        as_llm_response_clear(r);
+        tidy_message(err);
+    } else {
+        *resp = *r;
+    }
     return rc;
 }
 
@@ -342,11 +384,14 @@ void llm_wire_json_from_text(as_llm_answer answer, as_llm_response *r) {
 
 /* ---- error bodies ------------------------------------------------------ */
 
+/* Space, or a control character that would print as one. */
+static bool blank(char c) { return (unsigned char)c <= ' ' || c == 0x7f; }
+
 /* Copy a message into out: control characters become spaces, the end is
  * cut on a UTF-8 character boundary, surrounding space is trimmed. */
 static void put_message(char *out, size_t cap, const char *s, size_t n) {
-    while (n > 0 && (unsigned char)*s <= ' ') s++, n--;
-    while (n > 0 && (unsigned char)s[n - 1] <= ' ') n--;
+    while (n > 0 && blank(*s)) s++, n--;
+    while (n > 0 && blank(s[n - 1])) n--;
     if (n > cap - 1) {
         n = cap - 1;
         while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80) n--;

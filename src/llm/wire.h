@@ -95,8 +95,8 @@ as_rc llm_wire_secret_header(llm_http *out, const char *prefix, const char *key)
 
 /* Parse a response body (n bytes, not NUL-terminated; body NULL reads as
  * empty) into *out (new reference).  AS_ETOOBIG over LLM_RESP_MAX,
- * AS_EINVAL when it is not JSON or not an object; *out is NULL on
- * failure.  "\u0000" inside strings is accepted (llm_wire_dup_str drops
+ * AS_EINVAL when it is not JSON (a NUL byte included) or not an object;
+ * *out is NULL on failure.  "\u0000" inside strings is accepted (llm_wire_dup_str drops
  * it). */
 as_rc llm_wire_load_body(const char *who, const char *body, size_t n, json_t **out,
                          as_err *err);
@@ -126,16 +126,20 @@ int64_t llm_wire_count(const json_t *obj, const char *key);
  *     ... fill r from root, rc = as_err_set(...) and goto out on failure ...
  *     r.raw = as_xstrndup(body, n);
  * out:
- *     return llm_wire_parse_end(rc, root, &r, resp);
+ *     return llm_wire_parse_end(rc, root, &r, resp, err);
  *
  * begin empties *resp and *r (pointers NULL, counts -1: unknown) and
  * parses the body as llm_wire_load_body; end frees root, then on failure
  * frees what r holds (resp stays empty), on success moves r into *resp.
- * end returns rc. */
+ * end returns rc.  On failure both leave err's message one line of valid
+ * UTF-8 (messages quote the body): a character cut by the end of the
+ * message is dropped, other invalid bytes become '?', control characters
+ * spaces. */
 as_rc llm_wire_parse_begin(const char *who, const char *body, size_t n,
                            as_llm_response *resp, as_llm_response *r, json_t **root,
                            as_err *err);
-as_rc llm_wire_parse_end(as_rc rc, json_t *root, as_llm_response *r, as_llm_response *resp);
+as_rc llm_wire_parse_end(as_rc rc, json_t *root, as_llm_response *r, as_llm_response *resp,
+                         as_err *err);
 
 /* A JSON answer that came as text: when answer is AS_LLM_ANSWER_JSON, r
  * has no structured answer yet and r->text is one JSON object, structured

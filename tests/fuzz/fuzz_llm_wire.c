@@ -15,8 +15,8 @@
  *     text or structured;
  *   - on failure: the code is AS_EINVAL (AS_EUNPROCESSABLE too for
  *     Gemini, which says when an answer is blocked), the response holds no
- *     pointer (whatever it held before), the message is non-empty, valid
- *     UTF-8 and starts with "<provider> response: ";
+ *     pointer (whatever it held before), the message is non-empty, one
+ *     line of valid UTF-8 and starts with "<provider> response: ";
  *   - error_text writes nothing past cap, ends in a NUL within cap, and
  *     gives valid UTF-8 without control characters or leading space; for
  *     cap 0 or out NULL it writes nothing.
@@ -78,6 +78,8 @@ static void check_failed(const llm_provider *p, as_rc rc, const as_err *err,
     if (memchr(err->msg, '\0', sizeof err->msg) == NULL) die("message not terminated", NULL);
     if (!err->msg[0]) die("empty message", NULL);
     if (!utf8(err->msg)) die("message is not UTF-8", err->msg);
+    for (const char *c = err->msg; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) die("message is not one line", err->msg);
     size_t wl = strlen(p->name);
     if (strncmp(err->msg, p->name, wl) != 0 || strncmp(err->msg + wl, " response: ", 11) != 0)
         die("message does not name the provider", err->msg);

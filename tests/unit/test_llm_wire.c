@@ -10,6 +10,7 @@
 #include "harness.h"
 
 #include "assay/llm.h"
+#include "assay/utf8.h"
 #include "../../src/llm/provider.h"
 
 #define KEY "sk-TESTKEY-0123456789abcdef"
@@ -1378,6 +1379,33 @@ TEST(gemini_parse_errors) {
     }
 }
 
+/* Messages quote the body: they stay one line of valid UTF-8, and a body
+ * with a NUL byte (which jansson lets through after a number) is not
+ * JSON.  Found by tests/fuzz/fuzz_llm_wire.c. */
+TEST(parse_messages_and_nul_bytes) {
+    as_llm_response r;
+    as_err e;
+    static const char nul[] = "{\"type\":\"message\",\"content\":[],\"usage\":{\"input_tokens\":"
+                              "2\0,\"output_tokens\":0}}";
+    CHECK_INT(llm_anthropic.parse(nul, sizeof nul - 1, AS_LLM_ANSWER_TEXT, &r, &e), AS_EINVAL);
+    CHECK_STR(e.msg, "anthropic response: not JSON: a NUL byte at offset 56");
+    CHECK(r.raw == NULL);
+    CHECK_INT(parse_str(&llm_openai, "{\"error\":{\"message\":\"line 1\\nline 2\\u007f\"}}",
+                        AS_LLM_ANSWER_TEXT, &r, &e), AS_EINVAL);
+    CHECK_STR(e.msg, "openai response: error: line 1 line 2 ");
+    /* A long message is cut on a character boundary. */
+    for (size_t pad = 1; pad <= 3; pad++) {      /* moves where the cut falls */
+        char body[1200];
+        size_t k = (size_t)snprintf(body, sizeof body, "{\"error\":\"%.*s", (int)pad, "xxx");
+        while (k < 1000) k += (size_t)snprintf(body + k, sizeof body - k, "\xe2\x82\xac");
+        snprintf(body + k, sizeof body - k, "\"}");
+        CHECK_INT(parse_str(&llm_gemini, body, AS_LLM_ANSWER_TEXT, &r, &e), AS_EINVAL);
+        CHECK(strncmp(e.msg, "gemini response: error: x", 25) == 0);
+        CHECK(as_utf8_valid(e.msg, strlen(e.msg)));
+        CHECK(strlen(e.msg) >= AS_ERR_MSG_MAX - 4);
+    }
+}
+
 /* ---- error bodies --------------------------------------------------------- */
 
 static const char *etext(const llm_provider *p, const char *body, size_t cap) {
@@ -1422,6 +1450,8 @@ TEST(error_text_shapes) {
     /* Line breaks in a message become spaces. */
     CHECK_STR(etext(&llm_openai, "{\"error\":{\"message\":\"  line one\\nline two\\t!\\n\"}}",
                     512), "line one line two !");
+    /* DEL is trimmed like the other control characters (fuzz_llm_wire). */
+    CHECK_STR(etext(&llm_openai, "{\"detail\":\"\x7f\\u007f ok \x7f\"}", 512), "ok");
 }
 
 TEST(error_text_not_json) {
@@ -1477,5 +1507,6 @@ TEST_MAIN(T(provider_table), T(http_headers), T(response_clear),
           T(openai_parse_json_answer), T(openai_parse_variants), T(openai_parse_errors),
           T(anthropic_parse_text), T(anthropic_parse_tool_use), T(anthropic_parse_variants),
           T(anthropic_parse_errors), T(gemini_parse_text), T(gemini_parse_function_call),
-          T(gemini_parse_json_and_thinking), T(gemini_parse_errors), T(error_text_shapes),
+          T(gemini_parse_json_and_thinking), T(gemini_parse_errors),
+          T(parse_messages_and_nul_bytes), T(error_text_shapes),
           T(error_text_not_json), T(error_text_caps))
