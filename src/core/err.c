@@ -5,11 +5,14 @@
 #include <string.h>
 
 #include "assay/common.h"
+#include "assay/utf8.h"
 
 as_rc as_err_vset(as_err *err, as_rc code, const char *fmt, va_list ap) {
     if (err) {
         err->code = code;
-        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        int n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        if (n >= (int)sizeof(err->msg))          /* cut: not inside a character */
+            err->msg[as_utf8_trim_partial(err->msg, sizeof(err->msg) - 1)] = '\0';
     }
     return code;
 }
@@ -27,12 +30,13 @@ void as_err_prefix(as_err *err, const char *fmt, ...) {
     char head[AS_ERR_MSG_MAX], old[AS_ERR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(head, sizeof(head), fmt, ap);
+    if (vsnprintf(head, sizeof(head), fmt, ap) >= (int)sizeof(head))
+        head[as_utf8_trim_partial(head, sizeof(head) - 1)] = '\0';
     va_end(ap);
     memcpy(old, err->msg, sizeof(old));
     size_t hl = strlen(head), ol = strlen(old);
-    if (hl > sizeof(err->msg) - 1) hl = sizeof(err->msg) - 1;
-    if (ol > sizeof(err->msg) - 1 - hl) ol = sizeof(err->msg) - 1 - hl;
+    if (hl > sizeof(err->msg) - 1) hl = as_utf8_prefix_len(head, hl, sizeof(err->msg) - 1);
+    if (ol > sizeof(err->msg) - 1 - hl) ol = as_utf8_prefix_len(old, ol, sizeof(err->msg) - 1 - hl);
     memcpy(err->msg, head, hl);
     memcpy(err->msg + hl, old, ol);
     err->msg[hl + ol] = '\0';

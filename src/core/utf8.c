@@ -43,3 +43,29 @@ size_t as_utf8_invalid_at(const char *str, size_t n) {
 bool as_utf8_valid(const char *s, size_t n) {
     return as_utf8_invalid_at(s, n) == n;
 }
+
+size_t as_utf8_prefix_len(const char *s, size_t n, size_t max) {
+    if (n <= max) return n;
+    size_t k = max;
+    /* back over continuation bytes to the start of the cut character */
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
+    return k;
+}
+
+size_t as_utf8_trim_partial(const char *s, size_t n) {
+    size_t k = n, back = 0;
+    while (k > 0 && back < 4 && ((unsigned char)s[k - 1] & 0xC0) == 0x80) k--, back++;
+    if (k == 0) return n;
+    unsigned char lead = (unsigned char)s[k - 1];
+    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    return want > back + 1 ? k - 1 : n;
+}
+
+const char *as_utf8_excerpt(const char *s, size_t n, char *out, size_t cap) {
+    if (cap < 5) { if (cap) out[0] = '\0'; return out; }
+    size_t k = as_utf8_prefix_len(s, n, cap - 4);
+    for (size_t i = 0; i < k; i++) out[i] = (s[i] == '\n' || s[i] == '\t' || s[i] == '\r') ? ' ' : s[i];
+    if (k < n) { memcpy(out + k, "...", 3); k += 3; }
+    out[k] = '\0';
+    return out;
+}

@@ -892,7 +892,7 @@ static void set_rail(const as_judge *j, int r, as_verdict *out) {
  * with a string label (then the text is tried). */
 static bool from_structured(const as_judge *j, const char *s, as_verdict *out) {
     json_error_t je;
-    json_t *o = json_loads(s, 0, &je);
+    json_t *o = json_loads(s, JSON_ALLOW_NUL, &je);
     json_t *lab = json_object_get(o, "label");   /* NULL-safe */
     if (!json_is_object(o) || !json_is_string(lab)) {
         json_decref(o);

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "assay/alloc.h"
+#include "assay/utf8.h"
 #include "assay/buf.h"
 #include "assay/eval.h"
 
@@ -81,11 +82,7 @@ static bool valid_name(const char *p, size_t n) {
 
 /* "{x y}" for messages, shortened. */
 static const char *show(const char *p, size_t n, char *out, size_t cap) {
-    size_t k = 0;
-    for (size_t i = 0; i < n && k + 4 < cap; i++) out[k++] = p[i] == '\n' ? ' ' : p[i];
-    if (k < n) { out[k++] = '.'; out[k++] = '.'; out[k++] = '.'; }
-    out[k] = '\0';
-    return out;
+    return as_utf8_excerpt(p, n, out, cap);
 }
 
 static as_rc emit_var(const tk_sink *k, const char *p, size_t n) {

@@ -20,6 +20,7 @@
 #include <yaml.h>
 
 #include "assay/alloc.h"
+#include "assay/utf8.h"
 #include "assay/buf.h"
 #include "yamljson.h"
 
@@ -90,13 +91,8 @@ static as_rc yj_fail(yj *y, as_rc rc, yaml_mark_t m, const char *fmt, ...) {
 }
 
 /* A short printable excerpt of a scalar for messages. */
-static const char *excerpt(const char *s, size_t n, char *out, size_t cap) {
-    size_t k = 0;
-    for (size_t i = 0; i < n && k + 4 < cap; i++)
-        out[k++] = (s[i] == '\n' || s[i] == '\t') ? ' ' : s[i];
-    if (n > k) { out[k++] = '.'; out[k++] = '.'; out[k++] = '.'; }
-    out[k] = '\0';
-    return out;
+static const char *excerpt(const char *p, size_t n, char *out, size_t cap) {
+    return as_utf8_excerpt(p, n, out, cap);
 }
 
 static as_rc yj_oom(yj *y, yaml_mark_t m) {

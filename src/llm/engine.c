@@ -38,6 +38,7 @@
 
 #include "assay/alloc.h"
 #include "assay/llm.h"
+#include "assay/utf8.h"
 #include "cache.h"
 #include "provider.h"
 
@@ -476,8 +477,9 @@ static void on_done(as_llm_engine *e, job *j, CURLcode res, double now) {
             /* A malformed or truncated body is worth another try; an
              * answer that can never be used (blocked) is not. */
             bool again = rc != AS_EUNPROCESSABLE;
-            snprintf(j->last_err, sizeof j->last_err, "%s from %s: %.400s",
-                     again ? "malformed response" : "unusable response", ep->name, err.msg);
+            snprintf(j->last_err, sizeof j->last_err, "%s from %s: %.*s",
+                     again ? "malformed response" : "unusable response", ep->name,
+                     (int)as_utf8_prefix_len(err.msg, strlen(err.msg), 400), err.msg);
             retry_or_fail(e, j, now, again, 0);
             return;
         }

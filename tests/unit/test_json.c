@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "assay/json.h"
+#include "assay/utf8.h"
 #include "harness.h"
 
 static const as_jval *rd(as_arena *a, const char *s, as_err *err) {
@@ -153,4 +154,22 @@ TEST(json_agrees_with_jansson) {
     }
 }
 
-TEST_MAIN(T(json_values), T(json_strings), T(json_errors_name_the_place), T(json_agrees_with_jansson))
+TEST(utf8_cuts_on_character_boundaries) {
+    const char *s = "ab\xe2\x82\xac\xe2\x82\xac";             /* ab€€ */
+    CHECK_INT(as_utf8_prefix_len(s, 8, 8), 8);
+    CHECK_INT(as_utf8_prefix_len(s, 8, 7), 5);
+    CHECK_INT(as_utf8_prefix_len(s, 8, 4), 2);
+    CHECK_INT(as_utf8_prefix_len(s, 8, 2), 2);
+    char out[16];
+    CHECK_STR(as_utf8_excerpt(s, 8, out, 9), "ab\xe2\x82\xac...");
+    CHECK_STR(as_utf8_excerpt("a\nb", 3, out, 16), "a b");
+    as_err err;
+    char big[600];
+    memset(big, 'x', 509);
+    strcpy(big + 509, "\xe2\x82\xac\xe2\x82\xac");          /* a cut inside a character */
+    as_err_set(&err, AS_EINVAL, "%s", big);
+    CHECK(as_utf8_valid(err.msg, strlen(err.msg)));
+    CHECK_INT(strlen(err.msg), 509);
+}
+
+TEST_MAIN(T(utf8_cuts_on_character_boundaries), T(json_values), T(json_strings), T(json_errors_name_the_place), T(json_agrees_with_jansson))
