@@ -27,6 +27,8 @@ void as_buf_reset(as_buf *b);                   /* len = 0, keep memory */
 char *as_buf_detach(as_buf *b, size_t *len);    /* caller frees */
 
 as_rc as_buf_append(as_buf *b, const void *p, size_t n);
+/* Make room for n more bytes without changing the content (pre-sizing). */
+as_rc as_buf_reserve(as_buf *b, size_t n);
 as_rc as_buf_puts(as_buf *b, const char *s);
 as_rc as_buf_putc(as_buf *b, char c);
 as_rc as_buf_printf(as_buf *b, const char *fmt, ...)

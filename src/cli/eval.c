@@ -59,6 +59,7 @@ static void usage(FILE *f) {
         "  --junit FILE         write a JUnit XML report (one test per evaluator and\n"
         "                       threshold)\n"
         "  --timeout MS         per attempt (default 60000)\n"
+        "  --deadline MS        per call, retries and waits included (default: none)\n"
         "  --retries N          per call (default 6)\n"
         "  --data-dir DIR       where the response cache lives (default ./assay-data;\n"
         "                       env ASSAY_DATA)\n"
@@ -323,11 +324,11 @@ int cmd_eval(int argc, char **argv) {
     size_t nmaps = 0;
     threshold th[MAX_THRESHOLDS];
     size_t nth = 0;
-    unsigned long long concurrency = 10, repeat = 1, timeout = 60000, retries = 6;
+    unsigned long long concurrency = 10, repeat = 1, timeout = 60000, retries = 6, deadline = 0;
     bool resume = false, no_cache = false, quiet = false;
     as_llm_answer answer = AS_LLM_ANSWER_TOOL;
 
-    enum { O_MAP = 256, O_RESUME, O_NOCACHE, O_FAIL, O_JUNIT, O_TIMEOUT, O_RETRIES,
+    enum { O_MAP = 256, O_RESUME, O_NOCACHE, O_FAIL, O_JUNIT, O_TIMEOUT, O_DEADLINE, O_RETRIES,
            O_DATADIR, O_CONFIG, O_PRICES, O_ANSWER, O_QUIET, O_REPEAT, O_CONC };
     static const struct option opts[] = {
         { "data", required_argument, NULL, 'd' },
@@ -343,6 +344,7 @@ int cmd_eval(int argc, char **argv) {
         { "fail-under", required_argument, NULL, O_FAIL },
         { "junit", required_argument, NULL, O_JUNIT },
         { "timeout", required_argument, NULL, O_TIMEOUT },
+        { "deadline", required_argument, NULL, O_DEADLINE },
         { "retries", required_argument, NULL, O_RETRIES },
         { "data-dir", required_argument, NULL, O_DATADIR },
         { "config", required_argument, NULL, O_CONFIG },
@@ -402,6 +404,9 @@ int cmd_eval(int argc, char **argv) {
         case O_JUNIT: junit = optarg; break;
         case O_TIMEOUT:
             if (!cli_parse_size("--timeout", optarg, 1, 3600000, &timeout)) return 2;
+            break;
+        case O_DEADLINE:
+            if (!cli_parse_size("--deadline", optarg, 1, 86400000, &deadline)) return 2;
             break;
         case O_RETRIES:
             if (!cli_parse_size("--retries", optarg, 0, 100, &retries)) return 2;
@@ -471,6 +476,7 @@ int cmd_eval(int argc, char **argv) {
         eo.concurrency = (int)concurrency;
         eo.timeout_ms = (int)timeout;
         eo.max_retries = (int)retries;
+        eo.deadline_ms = (int)deadline;
         eo.cache_path = no_cache ? NULL : cache_path;
         eo.prices = prices;
         if (as_llm_engine_start(&eo, &engine, &err) != AS_OK) {

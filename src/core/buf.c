@@ -42,6 +42,12 @@ static as_rc grow(as_buf *b, size_t extra) {
     return AS_OK;
 }
 
+as_rc as_buf_reserve(as_buf *b, size_t n) {
+    as_rc rc = grow(b, n);
+    if (rc == AS_OK && b->data) b->data[b->len] = '\0';
+    return rc;
+}
+
 as_rc as_buf_append(as_buf *b, const void *p, size_t n) {
     if (grow(b, n) != AS_OK) return AS_ETOOBIG;
     if (n) memcpy(b->data + b->len, p, n);

@@ -283,6 +283,7 @@ static void start(as_llm_engine *e, job *j, double now) {
         j->hdrs = curl_slist_append(j->hdrs, "Expect:");
     }
     as_buf_reset(&j->resp);
+    as_buf_reserve(&j->resp, 4096);           /* most answers fit: no regrowth */
     j->retry_after_ms = -1;
     j->status = 0;
     j->errbuf[0] = '\0';

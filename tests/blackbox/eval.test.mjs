@@ -248,6 +248,19 @@ describe("assay eval against the mock LLM", () => {
     assert.equal(recs[1].evals.hallucination.label, "factual");
   });
 
+  test("--deadline bounds a call, retries included", async () => {
+    await mock.reset();
+    const data = writeCsv(path.join(dir, "deadline.csv"), HEADER, [
+      { input: "q", reference: "r", output: "a [[mock status=503 retry_after_ms=400]]" },
+    ]);
+    const out = path.join(dir, "deadline.jsonl");
+    const r = await runEval(["--data", data, "--evaluator", "hallucination", "--model", model(),
+      "--out", out, "--no-cache", "--deadline", "1000", "--retries", "50"], { env: env() });
+    assert.equal(r.code, 3);
+    const [rec] = readJsonl(out);
+    assert.match(rec.evals.hallucination.error, /^deadline of 1000 ms reached after [23] attempts: HTTP 503 from /);
+  });
+
   test("a dead endpoint fails fast with a clear message", async () => {
     const data = writeCsv(path.join(dir, "dead.csv"), HEADER, rows(50));
     const out = path.join(dir, "dead.jsonl");
