@@ -43,7 +43,7 @@ trap cleanup EXIT
 gen() {
   local d
   d=$(mktemp -d "$WORK/gen.XXXXXX")
-  node bench/peers/gen-rows.mjs --rows "$1" --out "$d" >/dev/null
+  node bench/peers/gen-rows.mjs --rows "$1" --out "$d" >/dev/null 2>&1
   mv "$d/rows.csv" "$2"
   rm -rf "$d"
 }
