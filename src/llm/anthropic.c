@@ -10,7 +10,6 @@
  *
  * The JSON helpers shared with the other providers are in wire.c.
  */
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,13 +26,15 @@
 static as_rc anthropic_build(const as_llm_request *req, llm_http *out, as_err *err) {
     static const char who[] = "anthropic";
     llm_http_init(out);
-    json_t *schema = NULL;
+    as_arena a;
+    as_arena_init(&a);
+    const as_jval *schema = NULL;
     as_rc rc = llm_wire_check_request(who, req, err);
     if (rc) goto out;
     size_t n_system;
     if ((rc = llm_wire_check_chat(who, req, &n_system, err)) != AS_OK) goto out;
     if (req->answer != AS_LLM_ANSWER_TEXT &&
-        !(schema = llm_wire_load_schema(who, req->schema_json, err))) {
+        !(schema = llm_wire_load_schema(who, req->schema_json, &a, err))) {
         rc = AS_EINVAL;
         goto out;
     }
@@ -53,8 +54,8 @@ static as_rc anthropic_build(const as_llm_request *req, llm_http *out, as_err *e
         goto out;
     }
 
-    llm_jw w = { &out->body, AS_OK };
-    llm_jw_raw(&w, "{\"model\":");
+    llm_jw w = llm_jw_begin(&out->body, req);
+    llm_jw_raw(&w, "\"model\":");
     llm_jw_str(&w, m->model);
     llm_jw_raw(&w, ",\"max_tokens\":");
     llm_jw_int(&w, req->max_tokens > 0 ? req->max_tokens : ANTHROPIC_DEFAULT_MAX_TOKENS);
@@ -75,12 +76,9 @@ static as_rc anthropic_build(const as_llm_request *req, llm_http *out, as_err *e
         llm_jw_str(&w, req->tool_name);
         llm_jw_raw(&w, "}");
     }
-    llm_jw_raw(&w, "}");
     rc = llm_jw_done(who, &w, err);
 out:
-    json_decref(schema);
-    if (rc) llm_http_clear(out);
-    return rc;
+    return llm_wire_build_end(rc, &a, out);
 }
 
 /* ---- responses --------------------------------------------------------- */
@@ -92,41 +90,40 @@ static as_rc anthropic_parse(const char *body, size_t n, as_llm_answer answer,
     as_buf_init(&text, AS_BUF_UNLIMITED);
     bool any_text = false;
     as_llm_response r;
-    json_t *root;
-    as_rc rc = llm_wire_parse_begin(who, body, n, resp, &r, &root, err);
+    llm_doc d;
+    as_rc rc = llm_wire_parse_begin(who, body, n, resp, &r, &d, err);
     if (rc) return rc;
 
-    const json_t *type = json_object_get(root, "type");
-    if (json_is_string(type) && strcmp(json_string_value(type), "error") == 0) {
-        rc = llm_wire_error_reply(who, root, err);
+    const as_jval *type = llm_wire_get(d.root, "type");
+    if (as_json_is(type, AS_J_STR) && strcmp(type->u.str, "error") == 0) {
+        rc = llm_wire_error_reply(who, d.root, err);
         goto out;
     }
-    const json_t *content = json_object_get(root, "content");
-    if (!json_is_array(content)) {
+    const as_jval *content = llm_wire_get(d.root, "content");
+    if (!as_json_is(content, AS_J_ARR)) {
         rc = as_err_set(err, AS_EINVAL, "%s response: no content", who);
         goto out;
     }
-    size_t i;
-    const json_t *block;
-    json_array_foreach(content, i, block) {
-        const json_t *bt = json_object_get(block, "type");
-        if (!json_is_string(bt)) {
+    for (size_t i = 0; i < content->n; i++) {
+        const as_jval *block = &content->u.items[i];
+        const as_jval *bt = llm_wire_get(block, "type");
+        if (!as_json_is(bt, AS_J_STR)) {
             rc = as_err_set(err, AS_EINVAL, "%s response: no content[%zu].type", who, i);
             goto out;
         }
         /* Other blocks (thinking, redacted_thinking, server tool results)
          * are not part of the answer. */
-        if (strcmp(json_string_value(bt), "text") == 0) {
-            const json_t *t = json_object_get(block, "text");
-            if (!json_is_string(t)) {
+        if (strcmp(bt->u.str, "text") == 0) {
+            const as_jval *t = llm_wire_get(block, "text");
+            if (!as_json_is(t, AS_J_STR)) {
                 rc = as_err_set(err, AS_EINVAL, "%s response: no content[%zu].text", who, i);
                 goto out;
             }
             llm_wire_put_str(&text, t);
             any_text = true;
-        } else if (strcmp(json_string_value(bt), "tool_use") == 0 && !r.structured) {
-            const json_t *input = json_object_get(block, "input");
-            if (!json_is_object(input)) {
+        } else if (strcmp(bt->u.str, "tool_use") == 0 && !r.structured) {
+            const as_jval *input = llm_wire_get(block, "input");
+            if (!as_json_is(input, AS_J_OBJ)) {
                 rc = as_err_set(err, AS_EINVAL, "%s response: no content[%zu].input", who, i);
                 goto out;
             }
@@ -134,28 +131,29 @@ static as_rc anthropic_parse(const char *body, size_t n, as_llm_answer answer,
         }
     }
     if (any_text) r.text = as_buf_detach(&text, NULL);
-    llm_wire_json_from_text(answer, &r);
+    llm_wire_json_from_text(answer, &r, &d.arena);
 
-    const json_t *stop = json_object_get(root, "stop_reason");
-    if (json_is_string(stop)) r.finish_reason = llm_wire_dup_str(stop);
-    const json_t *usage = json_object_get(root, "usage");
-    if (json_is_object(usage)) {
+    const as_jval *stop = llm_wire_get(d.root, "stop_reason");
+    if (as_json_is(stop, AS_J_STR)) r.finish_reason = llm_wire_dup_str(stop);
+    const as_jval *usage = llm_wire_get(d.root, "usage");
+    if (as_json_is(usage, AS_J_OBJ)) {
         /* Input read from or written to the prompt cache is counted apart
          * from input_tokens; all of it is prompt. */
         r.prompt_tokens = llm_wire_count(usage, "input_tokens");
         if (r.prompt_tokens >= 0) {
             int64_t c = llm_wire_count(usage, "cache_creation_input_tokens");
             int64_t rd = llm_wire_count(usage, "cache_read_input_tokens");
-            r.prompt_tokens += (c > 0 ? c : 0) + (rd > 0 ? rd : 0);
+            r.prompt_tokens = llm_wire_add(r.prompt_tokens,
+                                           llm_wire_add(c > 0 ? c : 0, rd > 0 ? rd : 0));
         }
         r.completion_tokens = llm_wire_count(usage, "output_tokens");
         if (r.prompt_tokens >= 0 && r.completion_tokens >= 0)
-            r.total_tokens = r.prompt_tokens + r.completion_tokens;
+            r.total_tokens = llm_wire_add(r.prompt_tokens, r.completion_tokens);
     }
     r.raw = as_xstrndup(body, n);
 out:
     as_buf_release(&text);
-    return llm_wire_parse_end(rc, root, &r, resp, err);
+    return llm_wire_parse_end(rc, &d, &r, resp, err);
 }
 
 const llm_provider llm_anthropic = { "anthropic", anthropic_build, anthropic_parse,

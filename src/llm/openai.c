@@ -6,7 +6,6 @@
  * The JSON writer and the request, response and error-body helpers that
  * all providers share are in wire.c; this file exports only its vtables.
  */
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +15,7 @@
 
 /* ---- requests ---------------------------------------------------------- */
 
-static void put_tools(llm_jw *w, const as_llm_request *req, const json_t *schema) {
+static void put_tools(llm_jw *w, const as_llm_request *req, const as_jval *schema) {
     if (req->answer == AS_LLM_ANSWER_TOOL) {
         llm_jw_raw(w, ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":");
         llm_jw_tool_name(w, req);
@@ -38,13 +37,15 @@ static void put_tools(llm_jw *w, const as_llm_request *req, const json_t *schema
 static as_rc chat_build(const char *who, bool azure, const as_llm_request *req,
                         llm_http *out, as_err *err) {
     llm_http_init(out);
-    json_t *schema = NULL;
+    as_arena a;
+    as_arena_init(&a);
+    const as_jval *schema = NULL;
     as_buf url;
     as_buf_init(&url, AS_BUF_UNLIMITED);
     as_rc rc = llm_wire_check_request(who, req, err);
     if (rc) goto out;
     if (req->answer != AS_LLM_ANSWER_TEXT &&
-        !(schema = llm_wire_load_schema(who, req->schema_json, err))) {
+        !(schema = llm_wire_load_schema(who, req->schema_json, &a, err))) {
         rc = AS_EINVAL;
         goto out;
     }
@@ -81,8 +82,7 @@ static as_rc chat_build(const char *who, bool azure, const as_llm_request *req,
         goto out;
     }
 
-    llm_jw w = { &out->body, AS_OK };
-    llm_jw_raw(&w, "{");
+    llm_jw w = llm_jw_begin(&out->body, req);
     if (!azure) {
         llm_jw_raw(&w, "\"model\":");
         llm_jw_str(&w, m->model);
@@ -97,13 +97,10 @@ static as_rc chat_build(const char *who, bool azure, const as_llm_request *req,
         llm_jw_int(&w, req->max_tokens);
     }
     put_tools(&w, req, schema);
-    llm_jw_raw(&w, "}");
     rc = llm_jw_done(who, &w, err);
 out:
-    json_decref(schema);
     as_buf_release(&url);
-    if (rc) llm_http_clear(out);
-    return rc;
+    return llm_wire_build_end(rc, &a, out);
 }
 
 static as_rc openai_build(const as_llm_request *req, llm_http *out, as_err *err) {
@@ -118,17 +115,15 @@ static as_rc azure_build(const as_llm_request *req, llm_http *out, as_err *err) 
 
 /* message.content: a string, or (some compatible servers) an array of
  * {"type":"text","text":...} parts.  NULL when there is no text. */
-static char *content_text(const json_t *content) {
-    if (json_is_string(content)) return llm_wire_dup_str(content);
-    if (!json_is_array(content)) return NULL;
+static char *content_text(const as_jval *content) {
+    if (as_json_is(content, AS_J_STR)) return llm_wire_dup_str(content);
+    if (!as_json_is(content, AS_J_ARR)) return NULL;
     as_buf b;
     as_buf_init(&b, LLM_RESP_MAX);
-    size_t i;
-    const json_t *part;
     bool any = false;
-    json_array_foreach(content, i, part) {
-        const json_t *t = json_object_get(part, "text");
-        if (!json_is_string(t)) continue;
+    for (size_t i = 0; i < content->n; i++) {
+        const as_jval *t = llm_wire_get(&content->u.items[i], "text");
+        if (!as_json_is(t, AS_J_STR)) continue;
         llm_wire_put_str(&b, t);
         any = true;
     }
@@ -152,52 +147,52 @@ static void append_text(as_llm_response *r, const char *s) {
 static as_rc chat_parse(const char *who, const char *body, size_t n, as_llm_answer answer,
                         as_llm_response *resp, as_err *err) {
     as_llm_response r;
-    json_t *root;
-    as_rc rc = llm_wire_parse_begin(who, body, n, resp, &r, &root, err);
+    llm_doc d;
+    as_rc rc = llm_wire_parse_begin(who, body, n, resp, &r, &d, err);
     if (rc) return rc;
 
-    const json_t *e = json_object_get(root, "error");
-    const json_t *choices = json_object_get(root, "choices");
-    const json_t *c0 = json_array_get(choices, 0);
-    const json_t *msg = json_object_get(c0, "message");
-    if (e && !json_is_null(e) && !json_is_array(choices)) {
-        rc = llm_wire_error_reply(who, root, err);
+    const as_jval *e = llm_wire_get(d.root, "error");
+    const as_jval *choices = llm_wire_get(d.root, "choices");
+    const as_jval *c0 = as_json_at(choices, 0);
+    const as_jval *msg = llm_wire_get(c0, "message");
+    if (e && e->type != AS_J_NULL && !as_json_is(choices, AS_J_ARR)) {
+        rc = llm_wire_error_reply(who, d.root, err);
         goto out;
     }
-    if (!json_is_array(choices)) {
+    if (!as_json_is(choices, AS_J_ARR)) {
         rc = as_err_set(err, AS_EINVAL, "%s response: no choices", who);
         goto out;
     }
-    if (!json_is_object(c0)) {
+    if (!as_json_is(c0, AS_J_OBJ)) {
         rc = as_err_set(err, AS_EINVAL, "%s response: no choices[0]", who);
         goto out;
     }
-    if (!json_is_object(msg)) {
+    if (!as_json_is(msg, AS_J_OBJ)) {
         rc = as_err_set(err, AS_EINVAL, "%s response: no choices[0].message", who);
         goto out;
     }
-    const json_t *fr = json_object_get(c0, "finish_reason");
-    if (json_is_string(fr)) r.finish_reason = llm_wire_dup_str(fr);
+    const as_jval *fr = llm_wire_get(c0, "finish_reason");
+    if (as_json_is(fr, AS_J_STR)) r.finish_reason = llm_wire_dup_str(fr);
 
-    r.text = content_text(json_object_get(msg, "content"));
+    r.text = content_text(llm_wire_get(msg, "content"));
     /* Structured outputs: a refusal comes instead of the content. */
-    const json_t *refusal = json_object_get(msg, "refusal");
-    if (!r.text && json_is_string(refusal)) r.text = llm_wire_dup_str(refusal);
+    const as_jval *refusal = llm_wire_get(msg, "refusal");
+    if (!r.text && as_json_is(refusal, AS_J_STR)) r.text = llm_wire_dup_str(refusal);
 
-    const json_t *calls = json_object_get(msg, "tool_calls");
-    bool called = json_is_array(calls) && json_array_size(calls) > 0;
+    const as_jval *calls = llm_wire_get(msg, "tool_calls");
+    bool called = as_json_is(calls, AS_J_ARR) && calls->n > 0;
     if (called) {
-        const json_t *args =
-            json_object_get(json_object_get(json_array_get(calls, 0), "function"), "arguments");
-        if (json_is_string(args)) {
+        const as_jval *args =
+            llm_wire_get(llm_wire_get(as_json_at(calls, 0), "function"), "arguments");
+        if (as_json_is(args, AS_J_STR)) {
             char *s = llm_wire_dup_str(args);
-            if (llm_wire_is_json_object(s)) {
+            if (llm_wire_is_json_object(s, &d.arena)) {
                 r.structured = s;
             } else {
                 append_text(&r, s);
                 free(s);
             }
-        } else if (json_is_object(args)) {     /* some compatible servers */
+        } else if (as_json_is(args, AS_J_OBJ)) {     /* some compatible servers */
             r.structured = llm_wire_dump_json(args);
         } else {
             rc = as_err_set(err, AS_EINVAL, "%s response: no choices[0].message.tool_calls[0]"
@@ -211,19 +206,19 @@ static as_rc chat_parse(const char *who, const char *body, size_t n, as_llm_answ
                         r.finish_reason ? r.finish_reason : "", r.finish_reason ? ")" : "");
         goto out;
     }
-    llm_wire_json_from_text(answer, &r);
+    llm_wire_json_from_text(answer, &r, &d.arena);
 
-    const json_t *usage = json_object_get(root, "usage");
-    if (json_is_object(usage)) {
+    const as_jval *usage = llm_wire_get(d.root, "usage");
+    if (as_json_is(usage, AS_J_OBJ)) {
         r.prompt_tokens = llm_wire_count(usage, "prompt_tokens");
         r.completion_tokens = llm_wire_count(usage, "completion_tokens");
         r.total_tokens = llm_wire_count(usage, "total_tokens");
         if (r.total_tokens < 0 && r.prompt_tokens >= 0 && r.completion_tokens >= 0)
-            r.total_tokens = r.prompt_tokens + r.completion_tokens;
+            r.total_tokens = llm_wire_add(r.prompt_tokens, r.completion_tokens);
     }
     r.raw = as_xstrndup(body, n);
 out:
-    return llm_wire_parse_end(rc, root, &r, resp, err);
+    return llm_wire_parse_end(rc, &d, &r, resp, err);
 }
 
 static as_rc openai_parse(const char *body, size_t n, as_llm_answer answer,

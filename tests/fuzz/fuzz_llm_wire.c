@@ -17,6 +17,11 @@
  *     Gemini, which says when an answer is blocked), the response holds no
  *     pointer (whatever it held before), the message is non-empty, one
  *     line of valid UTF-8 and starts with "<provider> response: ";
+ *   - the body is JSON for parse exactly when jansson reads it as an
+ *     object (with JSON_ALLOW_NUL; jansson is the oracle because the judge
+ *     reads structured answers with it), but for nesting that is too deep
+ *     for parse (past 512 levels, jansson takes 2048) and bodies holding a
+ *     NUL byte (parse refuses them, jansson may not);
  *   - error_text writes nothing past cap, ends in a NUL within cap, and
  *     gives valid UTF-8 without control characters or leading space; for
  *     cap 0 or out NULL it writes nothing.
@@ -87,6 +92,24 @@ static void check_failed(const llm_provider *p, as_rc rc, const as_err *err,
         die("failed parse left pointers in the response", err->msg);
 }
 
+/* parse and jansson agree on what is JSON (see the list above). */
+static void check_reader(const llm_provider *p, const char *body, size_t n, as_rc rc,
+                         const as_err *err) {
+    if (memchr(body, '\0', n)) return;
+    char not_json[64], not_obj[64];
+    snprintf(not_json, sizeof not_json, "%s response: not JSON", p->name);
+    snprintf(not_obj, sizeof not_obj, "%s response: not a JSON object", p->name);
+    if (rc && strstr(err->msg, "nested too deeply")) return;
+    bool ours = !(rc && (strncmp(err->msg, not_json, strlen(not_json)) == 0 ||
+                         strcmp(err->msg, not_obj) == 0));
+    json_t *v = json_loadb(body, n, JSON_ALLOW_NUL, NULL);
+    bool theirs = json_is_object(v);
+    json_decref(v);
+    if (ours != theirs)
+        die(ours ? "parse took what jansson refuses" : "parse refused what jansson takes",
+            rc ? err->msg : "(parsed)");
+}
+
 static void check_error_text(const llm_provider *p, const char *body, size_t n, size_t cap) {
     char out[320];
     if (cap > sizeof out - 8) cap = sizeof out - 8;
@@ -139,6 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         check_failed(p, rc, &err, &r);
         if (strcmp(err.msg, err2.msg) != 0) die("parse is not deterministic", err2.msg);
     }
+    check_reader(p, body, n, rc, &err);
     as_llm_response_clear(&r);
     as_llm_response_clear(&r2);
 

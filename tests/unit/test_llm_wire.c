@@ -499,6 +499,75 @@ TEST(build_body_cap) {
     free(big);
 }
 
+/* The body stops at its cap to the byte, escapes included (the body is
+ * pre-sized and strings are escaped in place). */
+TEST(build_body_cap_exact) {
+    as_llm_model m = model_of(AS_LLM_OPENAI, "gpt-4o", "https://api.openai.com/v1", KEY);
+    as_llm_msg msgs[] = { { "user", "a\n" } };
+    as_llm_request req = request(&m, AS_LLM_ANSWER_TEXT);
+    req.msgs = msgs;
+    req.n_msgs = 1;
+    llm_http h;
+    CHECK_INT(llm_openai.build(&req, &h, NULL), AS_OK);
+    size_t base = h.body.len;                /* with 3 bytes of content: a\n */
+    llm_http_clear(&h);
+    size_t n = LLM_BODY_MAX - base + 2;      /* content: 'a'... then '\n' */
+    char *big = malloc(n + 2);
+    memset(big, 'a', n);
+    for (int extra = 0; extra <= 1; extra++) {
+        big[n - 1 + (size_t)extra] = '\n';
+        big[n + (size_t)extra] = '\0';
+        msgs[0].content = big;
+        as_err e;
+        CHECK_INT(llm_openai.build(&req, &h, &e), extra ? AS_ETOOBIG : AS_OK);
+        if (!extra) CHECK_INT(h.body.len, LLM_BODY_MAX);
+        llm_http_clear(&h);
+        big[n - 1] = 'a';
+    }
+    free(big);
+}
+
+/* The caller's schema goes into the body compact, as jansson re-wrote it
+ * (bodies are cache keys): no white space, escapes undone where JSON
+ * allows, integers as written, other numbers shortest, of duplicate keys
+ * the first place and the last value.  What jansson refused stays
+ * refused. */
+TEST(build_schema_as_jansson_wrote_it) {
+    as_llm_model m = model_of(AS_LLM_OPENAI, "gpt-4o", "https://api.openai.com/v1", KEY);
+    as_llm_request req = request(&m, AS_LLM_ANSWER_TOOL);
+    req.schema_json = " {\n \"type\" : \"object\", \"d\": 1, \"s\":\"\\u00e9\\/\\n\\u0001\","
+                      "\"n\": [1.50, -0, 1e2, -2.5E-3, 12345678901234567], \"d\": {\"b\": true,"
+                      " \"a\": [null, false]}, \"x\\\"y\": \"\" } ";
+    llm_http h;
+    as_err e;
+    CHECK_INT(llm_openai.build(&req, &h, &e), AS_OK);
+    CHECK(strstr(h.body.data, "\"parameters\":{\"type\":\"object\",\"d\":{\"b\":true,\"a\":"
+                 "[null,false]},\"s\":\"\xc3\xa9/\\n\\u0001\",\"n\":[1.5,0,1e+02,-0.0025,"
+                 "12345678901234567],\"x\\\"y\":\"\"}}") != NULL);
+    llm_http_clear(&h);
+    struct { const char *schema, *msg; } bad[] = {
+        { "{\"a\":\"x\\u0000\"}",
+          "openai request: schema_json is not JSON at line 1 column 6: \\u0000 in a string" },
+        { "{\"a\":9223372036854775808}",
+          "openai request: schema_json is not JSON at line 1 column 6: integer out of range" },
+        { "{\"a\":{\n \"k\\u0000\":1}}", "openai request: schema_json is not JSON at line 2 "
+          "column 2: \\u0000 in an object key" },
+        { "\"{}\"", "openai request: schema_json is not a JSON object" },
+    };
+    for (size_t i = 0; i < AS_ARRAY_LEN(bad); i++) {
+        req.schema_json = bad[i].schema;
+        CHECK_INT(llm_openai.build(&req, &h, &e), AS_EINVAL);
+        CHECK_STR(e.msg, bad[i].msg);
+        check_cleared(&h);
+    }
+    /* Integers at the ends of long long pass. */
+    req.schema_json = "{\"min\":-9223372036854775808,\"max\":9223372036854775807}";
+    CHECK_INT(llm_anthropic.build(&req, &h, &e), AS_OK);
+    CHECK(strstr(h.body.data, "\"input_schema\":{\"min\":-9223372036854775808,"
+                 "\"max\":9223372036854775807}") != NULL);
+    llm_http_clear(&h);
+}
+
 /* ---- Azure requests ------------------------------------------------------ */
 
 TEST(azure_build) {
@@ -1110,10 +1179,9 @@ TEST(openai_parse_errors) {
         { "{\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\"}}",
           "openai response: error: The server had an error" },
         { "[{\"choices\":[]}]", "openai response: not a JSON object" },
-        { "", "openai response: not JSON at line 1 column 0: '[' or '{' expected near end of "
-              "file" },
-        { "<html>502</html>", "openai response: not JSON at line 1 column 1: '[' or '{' "
-                              "expected near '<'" },
+        { "", "openai response: not JSON at line 1 column 1: unexpected end of text" },
+        { "<html>502</html>", "openai response: not JSON at line 1 column 1: unexpected "
+                              "character" },
     };
     for (size_t i = 0; i < AS_ARRAY_LEN(cases); i++) {
         CHECK_INT(parse_str(&llm_openai, cases[i].body, AS_LLM_ANSWER_TEXT, &r, &e), AS_EINVAL);
@@ -1236,9 +1304,9 @@ TEST(anthropic_parse_errors) {
         { "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
           "\"message\":\"Overloaded\"}}", "anthropic response: error: Overloaded" },
         { "{\"id\":\"msg_01\",\"type\" \"message\"}",
-          "anthropic response: not JSON at line 1 column 31: ':' expected near '\"message\"'" },
-        { "{\"content\":[]}}", "anthropic response: not JSON at line 1 column 15: end of file "
-                               "expected near '}'" },
+          "anthropic response: not JSON at line 1 column 23: ':' expected" },
+        { "{\"content\":[]}}", "anthropic response: not JSON at line 1 column 15: text after "
+                               "the JSON value" },
     };
     for (size_t i = 0; i < AS_ARRAY_LEN(cases); i++) {
         CHECK_INT(parse_str(&llm_anthropic, cases[i].body, AS_LLM_ANSWER_TOOL, &r, &e),
@@ -1369,13 +1437,93 @@ TEST(gemini_parse_errors) {
         { "{\"error\":{\"code\":503,\"message\":\"The model is overloaded.\",\"status\":"
           "\"UNAVAILABLE\"}}", "gemini response: error: The model is overloaded.", AS_EINVAL },
         { "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]}}]", "gemini response: "
-          "not JSON at line 1 column 52: '}' expected near end of file", AS_EINVAL },
+          "not JSON at line 1 column 53: ',' or '}' expected", AS_EINVAL },
     };
     for (size_t i = 0; i < AS_ARRAY_LEN(cases); i++) {
         CHECK_INT(parse_str(&llm_gemini, cases[i].body, AS_LLM_ANSWER_TOOL, &r, &e),
                   cases[i].rc);
         CHECK_STR(e.msg, cases[i].msg);
         CHECK(r.text == NULL && r.structured == NULL && r.raw == NULL);
+    }
+}
+
+/* Bodies are read as jansson read them: what it refused is not JSON (so
+ * that a structured answer always reads back with jansson, as the judge
+ * reads it), duplicate keys give their last value, and structured answers
+ * that came as objects are written as jansson wrote them. */
+TEST(parse_reads_as_jansson) {
+    as_llm_response r;
+    as_err e;
+    struct { const llm_provider *p; const char *body, *msg; } bad[] = {
+        { &llm_anthropic, "{\"content\":[{\"type\":\"tool_use\",\"input\":{\"n\":"
+          "12345678901234567890}}]}", "anthropic response: not JSON at line 1 column 45: "
+          "integer out of range" },
+        { &llm_gemini, "{\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":"
+          "\"f\",\"args\":{\"k\\u0000\":1}}}]}}]}", "gemini response: not JSON at line 1 "
+          "column 73: \\u0000 in an object key" },
+        { &llm_openai, "{\"choices\":[{\"message\":{\"content\":\"x\"}}],\"choices\":null}",
+          "openai response: no choices" },
+        { &llm_openai, "\"text\"", "openai response: not a JSON object" },
+    };
+    for (size_t i = 0; i < AS_ARRAY_LEN(bad); i++) {
+        CHECK_INT(parse_str(bad[i].p, bad[i].body, AS_LLM_ANSWER_TOOL, &r, &e), AS_EINVAL);
+        CHECK_STR(e.msg, bad[i].msg);
+        CHECK(r.raw == NULL && r.structured == NULL);
+    }
+    /* Objects: the first place of a key, its last value; numbers as
+     * jansson wrote them; "\u0000" inside strings kept as an escape. */
+    const char *an =
+        "{\"content\":[{\"type\":\"tool_use\",\"input\":{\"a\":1,\"b\":\"\\u00e9\\/\\u0000\","
+        "\"a\":{\"x\":1.0,\"y\":-0,\"z\":[2E1,9223372036854775807]}}}],"
+        "\"usage\":{\"input_tokens\":9223372036854775807,\"cache_read_input_tokens\":5,"
+        "\"output_tokens\":1}}";
+    CHECK_INT(parse_str(&llm_anthropic, an, AS_LLM_ANSWER_TOOL, &r, &e), AS_OK);
+    CHECK_STR(r.structured, "{\"a\":{\"x\":1,\"y\":0,\"z\":[2e+01,9223372036854775807]},"
+              "\"b\":\"\xc3\xa9/\\u0000\"}");
+    CHECK(r.prompt_tokens == INT64_MAX && r.total_tokens == INT64_MAX);  /* no overflow */
+    as_llm_response_clear(&r);
+    const char *oa = "{\"choices\":[{\"message\":{\"tool_calls\":[{\"function\":{\"arguments\":"
+                     "{\"k\":[1,{}],\"k\":\"v\"}}}]}}],\"usage\":{\"total_tokens\":-0}}";
+    CHECK_INT(parse_str(&llm_openai, oa, AS_LLM_ANSWER_TOOL, &r, &e), AS_OK);
+    CHECK_STR(r.structured, "{\"k\":\"v\"}");
+    CHECK_INT(r.total_tokens, 0);
+    as_llm_response_clear(&r);
+    /* Many keys (a hash table finds the duplicates): 40 keys, then 10
+     * of them again. */
+    char many[2048], want[2048];
+    size_t km = (size_t)sprintf(many, "{\"content\":[{\"type\":\"tool_use\",\"input\":{");
+    size_t kw = (size_t)sprintf(want, "{");
+    for (int i = 0; i < 40; i++) {
+        km += (size_t)sprintf(many + km, "%s\"k%d\":%d", i ? "," : "", i, i);
+        kw += (size_t)sprintf(want + kw, "%s\"k%d\":%d", i ? "," : "", i, i % 4 ? i : -i);
+    }
+    for (int i = 36; i >= 0; i -= 4) km += (size_t)sprintf(many + km, ",\"k%d\":%d", i, -i);
+    strcpy(many + km, "}}]}");
+    strcpy(want + kw, "}");
+    CHECK_INT(parse_str(&llm_anthropic, many, AS_LLM_ANSWER_TOOL, &r, &e), AS_OK);
+    CHECK_STR(r.structured, want);
+    as_llm_response_clear(&r);
+    /* Arguments as text: an object that jansson reads without
+     * JSON_ALLOW_NUL, else text. */
+    const char *nul_args = "{\"choices\":[{\"message\":{\"tool_calls\":[{\"function\":"
+                           "{\"arguments\":\"{\\\"k\\\":\\\"\\\\u0000\\\"}\"}}]}}]}";
+    CHECK_INT(parse_str(&llm_openai, nul_args, AS_LLM_ANSWER_TOOL, &r, &e), AS_OK);
+    CHECK(r.structured == NULL);
+    CHECK_STR(r.text, "{\"k\":\"\\u0000\"}");
+    as_llm_response_clear(&r);
+    /* Nesting: deep is fine, too deep (past 512 levels) is not JSON. */
+    for (size_t depth = 100; depth <= 600; depth += 500) {
+        char *body = malloc(2 * depth + 64);
+        size_t k = (size_t)sprintf(body, "{\"content\":[],\"x\":");
+        for (size_t i = 0; i < depth; i++) body[k++] = '[';
+        for (size_t i = 0; i < depth; i++) body[k++] = ']';
+        strcpy(body + k, "}");
+        as_rc rc = parse_str(&llm_anthropic, body, AS_LLM_ANSWER_TEXT, &r, &e);
+        CHECK_INT(rc, depth == 100 ? AS_OK : AS_EINVAL);
+        if (rc) CHECK(strstr(e.msg, "anthropic response: not JSON at line 1 column ") &&
+                      strstr(e.msg, ": nested too deeply"));
+        as_llm_response_clear(&r);
+        free(body);
     }
 }
 
@@ -1499,7 +1647,8 @@ TEST_MAIN(T(provider_table), T(http_headers), T(response_clear),
           T(openai_build_text), T(openai_build_numbers), T(openai_build_local_without_key),
           T(openai_build_tool), T(openai_build_json), T(openai_build_bad_schema),
           T(build_rejects_bad_requests), T(build_escapes_text), T(build_replaces_invalid_utf8),
-          T(build_body_cap), T(azure_build), T(azure_build_url_and_errors),
+          T(build_body_cap), T(build_body_cap_exact), T(build_schema_as_jansson_wrote_it),
+          T(azure_build), T(azure_build_url_and_errors),
           T(anthropic_build_text), T(anthropic_build_system_and_defaults),
           T(anthropic_build_tool_and_json), T(gemini_build_text), T(gemini_build_json),
           T(gemini_build_tool), T(gemini_schema_dialect), T(build_deterministic_and_key_private),
@@ -1508,5 +1657,5 @@ TEST_MAIN(T(provider_table), T(http_headers), T(response_clear),
           T(anthropic_parse_text), T(anthropic_parse_tool_use), T(anthropic_parse_variants),
           T(anthropic_parse_errors), T(gemini_parse_text), T(gemini_parse_function_call),
           T(gemini_parse_json_and_thinking), T(gemini_parse_errors),
-          T(parse_messages_and_nul_bytes), T(error_text_shapes),
+          T(parse_reads_as_jansson), T(parse_messages_and_nul_bytes), T(error_text_shapes),
           T(error_text_not_json), T(error_text_caps))
