@@ -271,12 +271,26 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
     return len;
 }
 
-static void start(as_llm_engine *e, job *j, double now) {
-    CURL *c = j->easy;
-    if (!c) c = e->n_pool ? e->pool[--e->n_pool] : curl_easy_init();
+/* An easy handle with the options every request shares: from the pool
+ * (configured when it was made), or new. */
+static CURL *easy_handle(as_llm_engine *e) {
+    if (e->n_pool) return e->pool[--e->n_pool];
+    CURL *c = curl_easy_init();
     if (!c) abort();                  /* out of memory: the OOM policy */
-    curl_easy_reset(c);
-    j->easy = c;
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)e->o.connect_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);   /* never carry a key elsewhere */
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    return c;
+}
+
+static void start(as_llm_engine *e, job *j, double now) {
+    if (!j->easy) j->easy = easy_handle(e);
+    CURL *c = j->easy;
     if (!j->hdrs) {
         for (int i = 0; i < j->http.n_headers; i++)
             j->hdrs = curl_slist_append(j->hdrs, j->http.headers[i]);
@@ -296,19 +310,11 @@ static void start(as_llm_engine *e, job *j, double now) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, j->http.body.data ? j->http.body.data : "");
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->http.body.len);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, j->hdrs);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, j);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, j);
     curl_easy_setopt(c, CURLOPT_PRIVATE, j);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, j->errbuf);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)e->o.connect_timeout_ms);
-    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);   /* never carry a key elsewhere */
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
     j->attempts++;
     j->t_attempt = now;
     j->ep->in_flight++;
