@@ -34,6 +34,18 @@ static void put_tools(llm_jw *w, const as_llm_request *req, const as_jval *schem
     }
 }
 
+/* OpenAI's reasoning models (o1, o3, o4-mini, gpt-5...) refuse a
+ * temperature other than the default and want max_completion_tokens. */
+static bool reasoning_model(const char *model) {
+    static const char *const prefixes[] = { "o1", "o3", "o4", "gpt-5" };
+    for (size_t i = 0; i < AS_ARRAY_LEN(prefixes); i++) {
+        size_t n = strlen(prefixes[i]);
+        if (strncmp(model, prefixes[i], n) == 0 && (model[n] == '\0' || model[n] == '-'))
+            return true;
+    }
+    return false;
+}
+
 static as_rc chat_build(const char *who, bool azure, const as_llm_request *req,
                         llm_http *out, as_err *err) {
     llm_http_init(out);
@@ -90,10 +102,13 @@ static as_rc chat_build(const char *who, bool azure, const as_llm_request *req,
     }
     llm_jw_raw(&w, "\"messages\":");
     llm_jw_messages(&w, req, true);
-    llm_jw_raw(&w, ",\"temperature\":");
-    llm_jw_num(&w, req->temperature);
+    bool reasoning = !azure && reasoning_model(m->model);
+    if (!reasoning) {              /* reasoning models accept only the default */
+        llm_jw_raw(&w, ",\"temperature\":");
+        llm_jw_num(&w, req->temperature);
+    }
     if (req->max_tokens > 0) {
-        llm_jw_raw(&w, ",\"max_tokens\":");
+        llm_jw_raw(&w, reasoning ? ",\"max_completion_tokens\":" : ",\"max_tokens\":");
         llm_jw_int(&w, req->max_tokens);
     }
     put_tools(&w, req, schema);

@@ -1643,7 +1643,33 @@ TEST(error_text_caps) {
     CHECK_STR(small, "");
 }
 
-TEST_MAIN(T(provider_table), T(http_headers), T(response_clear),
+TEST(openai_reasoning_models) {
+    as_llm_model m;
+    memset(&m, 0, sizeof m);
+    m.kind = AS_LLM_OPENAI;
+    snprintf(m.provider, sizeof m.provider, "openai");
+    snprintf(m.base_url, sizeof m.base_url, "https://api.openai.com/v1");
+    snprintf(m.api_key, sizeof m.api_key, "sk-x");
+    as_llm_msg msg = { "user", "hi" };
+    as_llm_request req = { .model = &m, .msgs = &msg, .n_msgs = 1, .temperature = 0,
+                           .max_tokens = 100 };
+    const char *models[] = { "gpt-5-mini", "o3", "o4-mini", "gpt-4o-mini", "o1x" };
+    const bool reasoning[] = { true, true, true, false, false };
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(m.model, sizeof m.model, "%s", models[i]);
+        llm_http h;
+        as_err err;
+        CHECK_INT(llm_openai.build(&req, &h, &err), AS_OK);
+        bool has_temp = strstr(h.body.data, "\"temperature\"") != NULL;
+        bool has_mct = strstr(h.body.data, "\"max_completion_tokens\":100") != NULL;
+        CHECK(has_temp == !reasoning[i]);
+        CHECK(has_mct == reasoning[i]);
+        CHECK((strstr(h.body.data, "\"max_tokens\":100") != NULL) == !reasoning[i]);
+        llm_http_clear(&h);
+    }
+}
+
+TEST_MAIN(T(openai_reasoning_models), T(provider_table), T(http_headers), T(response_clear),
           T(openai_build_text), T(openai_build_numbers), T(openai_build_local_without_key),
           T(openai_build_tool), T(openai_build_json), T(openai_build_bad_schema),
           T(build_rejects_bad_requests), T(build_escapes_text), T(build_replaces_invalid_utf8),
