@@ -56,6 +56,10 @@ LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(patsubst $(GEN)/%.c,$(O)/gen/%.
 FE_OBJ := $(patsubst %.c,$(O)/%.o,$(FE_SRC))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
+# Drivers of the statistics oracle checks (tests/stats/NAME_check.py runs
+# build/$(BUILD)/tests/NAME_driver against scipy / statsmodels / sklearn).
+STATS_DRIVER_SRC := $(wildcard tests/stats/*_driver.c)
+STATS_DRIVER_BIN := $(patsubst tests/stats/%.c,$(O)/tests/%,$(STATS_DRIVER_SRC))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRC))
 BENCH_SRC := $(wildcard bench/*.c)
@@ -101,6 +105,10 @@ $(O)/tests/%: tests/unit/%.c tests/unit/harness.h $(O)/libassay.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/unit -o $@ $< $(O)/libassay.a $(ALL_LDFLAGS) $(LIBS)
 
+$(O)/tests/%_driver: tests/stats/%_driver.c $(O)/libassay.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(O)/libassay.a $(ALL_LDFLAGS) $(LIBS)
+
 $(O)/bench/%: bench/%.c $(wildcard bench/*.h) $(O)/libassay.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(O)/libassay.a $(ALL_LDFLAGS) $(LIBS)
@@ -110,7 +118,7 @@ $(O)/mockllm: $(wildcard tests/mockllm/*.c tests/mockllm/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c,$^) $(ALL_LDFLAGS) $(LIBS)
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(STATS_DRIVER_BIN)
 bench: $(BENCH_BIN)
 
 deps:
