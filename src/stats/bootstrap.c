@@ -282,6 +282,21 @@ static as_rc check_finite(const double *x, size_t n, const char *what, as_err *e
     return AS_OK;
 }
 
+/* Every value equal: the interval is that value, flagged degenerate
+ * (scipy returns NaN for BCa here). */
+static as_rc constant_result(as_boot_result *out, const as_boot_opts *o, double v) {
+    memset(out, 0, sizeof *out);
+    out->estimate = out->lo = out->hi = v;
+    out->se = 0;
+    out->z0 = 0;
+    out->accel = NAN;
+    out->level_lo = (1 - o->confidence) / 2;
+    out->level_hi = 1 - out->level_lo;
+    out->n_resamples = o->n_resamples;
+    out->degenerate = 1;
+    return AS_OK;
+}
+
 static as_rc boot_array(const double *x, size_t n, const as_boot_opts *opts,
                         as_boot_result *out, as_err *err) {
     as_boot_opts o;
@@ -295,18 +310,7 @@ static as_rc boot_array(const double *x, size_t n, const as_boot_opts *opts,
                           n);
     int constant = 1;
     for (size_t i = 1; i < n && constant; i++) constant = x[i] == x[0];
-    if (constant) {
-        memset(out, 0, sizeof *out);
-        out->estimate = out->lo = out->hi = x[0];
-        out->se = 0;
-        out->z0 = 0;
-        out->accel = NAN;
-        out->level_lo = (1 - o.confidence) / 2;
-        out->level_hi = 1 - out->level_lo;
-        out->n_resamples = o.n_resamples;
-        out->degenerate = 1;
-        return AS_OK;
-    }
+    if (constant) return constant_result(out, &o, x[0]);
 
     double sum = 0;
     for (size_t i = 0; i < n; i++) sum += x[i];
@@ -378,18 +382,7 @@ as_rc as_bootstrap_mean_hist(const double *value, const uint64_t *count, size_t 
                           "bootstrap: needs at least 2 observations, got %llu",
                           (unsigned long long)total);
     double nn = (double)total;
-    if (constant) {                      /* one distinct value */
-        memset(out, 0, sizeof *out);
-        out->estimate = out->lo = out->hi = value[last];
-        out->se = 0;
-        out->z0 = 0;
-        out->accel = NAN;
-        out->level_lo = (1 - o.confidence) / 2;
-        out->level_hi = 1 - out->level_lo;
-        out->n_resamples = o.n_resamples;
-        out->degenerate = 1;
-        return AS_OK;
-    }
+    if (constant) return constant_result(out, &o, value[last]);   /* one distinct value */
 
     double s = 0;
     for (size_t i = 0; i < k; i++) s += (double)count[i] * value[i];
