@@ -33,8 +33,11 @@ as_rc as_buf_puts(as_buf *b, const char *s);
 as_rc as_buf_putc(as_buf *b, char c);
 as_rc as_buf_printf(as_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Append s as a JSON string literal (with quotes, escaped). */
+/* Append s as a JSON string literal (with quotes, escaped: '"', '\\',
+ * \n \r \t, other bytes below 0x20 as \u00XX; all else as is). */
 as_rc as_buf_json_str(as_buf *b, const char *s, size_t n);
+/* The same without the quotes. */
+as_rc as_buf_json_chars(as_buf *b, const char *s, size_t n);
 
 /* A non-owning view of bytes (like h2o_iovec_t / ngx_str_t). */
 typedef struct as_slice {

@@ -103,95 +103,9 @@ as_rc llm_jw_done(const char *who, llm_jw *w, as_err *err) {
                       LLM_BODY_MAX);
 }
 
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/* The bytes among the 8 at s that need an escape in a JSON string (below
- * 0x20, '"', '\\'; bytes >= 0x80 pass: the text is valid UTF-8) have
- * their high bit set in the result - the first of them exactly, later
- * ones possibly falsely (borrows); 0 when none does. */
-static inline uint64_t special8(const char *s) {
-    uint64_t x, q, b;
-    memcpy(&x, s, 8);
-    q = x ^ (ONES * '"');
-    b = x ^ (ONES * '\\');
-    return (((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS;
-}
-
-/* How many bytes come before the first special one of a non-zero
- * special8 mask (the first byte in memory is the lowest on a
- * little-endian machine; elsewhere look byte by byte). */
-static inline size_t special_at(const char *s, uint64_t mask) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    (void)s;
-    return (size_t)__builtin_ctzll(mask) / 8;
-#else
-    (void)mask;
-    size_t k = 0;
-    while ((unsigned char)s[k] >= 0x20 && s[k] != '"' && s[k] != '\\') k++;
-    return k;
-#endif
-}
-
-/* What the byte becomes in a JSON string: as as_buf_json_str writes it. */
-static inline size_t esc_len(unsigned char c) {
-    if (c >= 0x20) return c == '"' || c == '\\' ? 2 : 1;
-    return c == '\n' || c == '\r' || c == '\t' ? 2 : 6;
-}
-
-/* s[0..n) (valid UTF-8) escaped for a JSON string, without quotes: the
- * exact size is counted first, reserved, then written in place. */
+/* s[0..n) escaped for a JSON string, without quotes (core buf.c). */
 static void jw_chars(llm_jw *w, const char *s, size_t n) {
-    if (w->rc != AS_OK) return;
-    size_t out = n, i = 0;
-    while (i < n) {
-        if (i + 8 <= n) {
-            uint64_t m = special8(s + i);
-            if (!m) {
-                i += 8;
-                continue;
-            }
-            i += special_at(s + i, m);
-        }
-        out += esc_len((unsigned char)s[i++]) - 1;
-    }
-    if (out == n) {                       /* nothing to escape */
-        jw_append(w, s, n);
-        return;
-    }
-    if ((w->rc = as_buf_reserve(w->b, out)) != AS_OK) return;
-    static const char hexd[] = "0123456789abcdef";
-    char *o = w->b->data + w->b->len;
-    for (i = 0; i < n;) {
-        if (i + 8 <= n) {
-            uint64_t m = special8(s + i);
-            size_t k = m ? special_at(s + i, m) : 8;
-            memcpy(o, s + i, 8);          /* the bytes after k are rewritten */
-            o += k;
-            i += k;
-            if (!m) continue;
-        }
-        unsigned char c = (unsigned char)s[i++];
-        if (esc_len(c) == 1) {
-            *o++ = (char)c;
-            continue;
-        }
-        *o++ = '\\';
-        switch (c) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '\n': *o++ = 'n'; break;
-        case '\r': *o++ = 'r'; break;
-        case '\t': *o++ = 't'; break;
-        default:
-            memcpy(o, "u00", 3);
-            o[3] = hexd[c >> 4];
-            o[4] = hexd[c & 15];
-            o += 5;
-        }
-    }
-    w->b->len += out;
-    w->b->data[w->b->len] = '\0';
+    if (w->rc == AS_OK) w->rc = as_buf_json_chars(w->b, s, n);
 }
 
 /* Like jw_chars for any bytes: a byte that is not part of a valid UTF-8
