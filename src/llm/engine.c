@@ -138,6 +138,17 @@ void as_llm_engine_opts_default(as_llm_engine_opts *o) {
 
 /* ---- endpoints ----------------------------------------------------------- */
 
+/* Publish the summed limit of all endpoints (and its lowest value) to the
+ * stats; called whenever a limit changes. */
+static void publish_limit(as_llm_engine *e) {
+    int lim = 0;
+    for (endpoint *ep = e->eps; ep; ep = ep->next) lim += (int)ep->limit;
+    pthread_mutex_lock(&e->mu);
+    e->st.limit = lim;
+    if (lim > 0 && (e->st.min_limit == 0 || lim < e->st.min_limit)) e->st.min_limit = lim;
+    pthread_mutex_unlock(&e->mu);
+}
+
 static endpoint *endpoint_for(as_llm_engine *e, const char *url) {
     const char *p = strstr(url, "://");
     p = p ? p + 3 : url;
@@ -149,6 +160,7 @@ static endpoint *endpoint_for(as_llm_engine *e, const char *url) {
     ep->limit = e->o.concurrency;
     ep->next = e->eps;
     e->eps = ep;
+    publish_limit(e);
     return ep;
 }
 
@@ -357,12 +369,6 @@ static void dispatch(as_llm_engine *e, double now) {
         if (limit < 1) limit = 1;
         while (ep->in_flight < limit && ep->head) start(e, ep_pop(ep), now);
     }
-    pthread_mutex_lock(&e->mu);
-    int lim = 0;
-    for (endpoint *ep = e->eps; ep; ep = ep->next) lim += (int)ep->limit;
-    e->st.limit = lim;
-    if (lim > 0 && (e->st.min_limit == 0 || lim < e->st.min_limit)) e->st.min_limit = lim;
-    pthread_mutex_unlock(&e->mu);
 }
 
 /* ---- outcomes ------------------------------------------------------------ */
@@ -396,8 +402,12 @@ static void adapt(as_llm_engine *e, endpoint *ep, bool throttled) {
     } else if (ep->limit < e->o.concurrency) {
         ep->limit += 1;
         if (ep->limit > e->o.concurrency) ep->limit = e->o.concurrency;
+    } else {
+        ep->round_done = ep->round_throttled = 0;
+        return;                          /* at the ceiling: nothing changed */
     }
     ep->round_done = ep->round_throttled = 0;
+    publish_limit(e);
 }
 
 /* Schedule another attempt, or fail the job for good. */
