@@ -11,6 +11,10 @@ int cmd_serve(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_datasets(int argc, char **argv);          /* datasets.c   */
+int cmd_experiment(int argc, char **argv);        /* experiment.c */
+/* `assay experiment compare` (compare.c), argv[0] = "compare". */
+int cmd_experiment_compare(int argc, char **argv);
 
 /* Environment default: getenv(name) if set and non-empty, else def. */
 const char *cli_env(const char *name, const char *def);

@@ -15,6 +15,8 @@ static const struct {
 } commands[] = {
     { "serve", cmd_serve, "run the server (OTLP ingest, REST API)" },
     { "eval", cmd_eval, "run LLM judges and code evaluators over a CSV/JSONL file" },
+    { "datasets", cmd_datasets, "datasets: upload, list, export, from-spans" },
+    { "experiment", cmd_experiment, "experiments: run a prompt over a dataset, compare two" },
     { "db", cmd_db, "database maintenance: `assay db migrate`" },
     { "version", cmd_version, "print the version" },
 };

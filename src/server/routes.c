@@ -1,6 +1,9 @@
 /*
- * routes.c - the routing table: every endpoint is declared once here.
- * Patterns are literal path segments with "{}" for a captured segment.
+ * routes.c - the routing tables: every endpoint is declared once, here
+ * for the server's own endpoints and the trace API, and in one table at
+ * the top of each resource's handler file for the others (h_datasets.c
+ * ...), listed in `tables` below.  Patterns are literal path segments
+ * with "{}" for a captured segment; the first match wins.
  */
 #include <string.h>
 
@@ -26,6 +29,16 @@ static const as_route routes[] = {
     { "GET", "/v1/sessions/{}", h_session_get, false },
     { "DELETE", "/v1/sessions/{}", h_session_delete, false },
     { "POST", "/v1/sessions/delete", h_sessions_delete, false },
+    { NULL, NULL, NULL, false },
+};
+
+static const as_route *const tables[] = {
+    routes,
+    as_routes_datasets,
+    as_routes_experiments,
+    as_routes_annotations,
+    as_routes_queues,
+    as_routes_analysis,
 };
 
 /* Match path (a writable copy) against pattern; captured segments are
@@ -60,13 +73,15 @@ const as_route *as_route_match(const char *method, const char *path,
     if (n >= tmpcap) return NULL;
     /* Tolerate one trailing slash ("/v1/projects/"). */
     if (n > 1 && path[n - 1] == '/') n--;
-    for (size_t i = 0; i < AS_ARRAY_LEN(routes); i++) {
-        memcpy(tmp, path, n);
-        tmp[n] = '\0';
-        for (size_t k = 0; k < AS_MAX_PATH_PARAMS; k++) params[k] = NULL;
-        if (!match(routes[i].pattern, tmp, params)) continue;
-        if (strcmp(routes[i].method, method) != 0) { *method_mismatch = true; continue; }
-        return &routes[i];
+    for (size_t t = 0; t < AS_ARRAY_LEN(tables); t++) {
+        for (const as_route *rt = tables[t]; rt->method; rt++) {
+            memcpy(tmp, path, n);
+            tmp[n] = '\0';
+            for (size_t k = 0; k < AS_MAX_PATH_PARAMS; k++) params[k] = NULL;
+            if (!match(rt->pattern, tmp, params)) continue;
+            if (strcmp(rt->method, method) != 0) { *method_mismatch = true; continue; }
+            return rt;
+        }
     }
     return NULL;
 }

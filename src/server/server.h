@@ -93,6 +93,14 @@ typedef struct as_route {
     bool raw_body;               /* body is binary (OTLP): no UTF-8 check */
 } as_route;
 
+/* Route tables of the resource handler files, each ending with a
+ * { NULL } entry (routes.c lists them). */
+extern const as_route as_routes_datasets[];    /* h_datasets.c    */
+extern const as_route as_routes_experiments[]; /* h_experiments.c */
+extern const as_route as_routes_annotations[]; /* h_annotations.c */
+extern const as_route as_routes_queues[];      /* h_queues.c      */
+extern const as_route as_routes_analysis[];    /* h_analysis.c    */
+
 /* routes.c */
 const as_route *as_route_match(const char *method, const char *path,
                                char *tmp, size_t tmpcap, const char **params,

@@ -38,6 +38,12 @@ typedef struct as_store_ops {
     as_rc (*session_get)(as_store *, int64_t, const char *, json_t **, as_err *);
     as_rc (*session_delete)(as_store *, int64_t, as_err *);
     int64_t (*span_count)(as_store *);
+    /* One sub-table per subsystem, defined in src/store/<name>_ops.h. */
+    const struct as_dataset_ops *datasets;
+    const struct as_experiment_ops *experiments;
+    const struct as_annotation_ops *annotations;
+    const struct as_queue_ops *queues;
+    const struct as_analysis_ops *analysis;
 } as_store_ops;
 
 struct as_store {

@@ -293,6 +293,11 @@ static const as_store_ops sqlite_ops = {
     .session_get = sq_session_get,
     .session_delete = sq_session_delete,
     .span_count = sq_span_count,
+    .datasets = &sq_dataset_ops,
+    .experiments = &sq_experiment_ops,
+    .annotations = &sq_annotation_ops,
+    .queues = &sq_queue_ops,
+    .analysis = &sq_analysis_ops,
 };
 
 int as_sqlite_latest_version(void) { return sq_latest_version(); }

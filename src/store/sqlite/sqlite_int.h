@@ -107,6 +107,24 @@ int64_t sq_span_count(as_store *);
 as_rc sq_delete_row(as_store *st, const char *sql, int64_t id,
                     const char *what, as_err *err);
 
+/* The examples of dataset `ds` as of version `ver` (SQL expressions,
+ * e.g. "?1", "?2"): rows (example_id, revision_id) - per example the
+ * latest revision at or before the version, unless it deletes it. */
+#define SQ_EXAMPLES_AT(ds, ver)                                             \
+    "SELECT e.id AS example_id, r.id AS revision_id "                       \
+    "FROM dataset_examples e JOIN dataset_example_revisions r ON r.id = ("  \
+    "  SELECT r2.id FROM dataset_example_revisions r2 "                     \
+    "  WHERE r2.example_id = e.id AND r2.version_id <= " ver                \
+    "  ORDER BY r2.version_id DESC LIMIT 1) "                               \
+    "WHERE e.dataset_id = " ds " AND r.kind <> 'DELETE'"
+
+/* Sub-tables of the ops vtable, one per subsystem file of this backend. */
+extern const struct as_dataset_ops sq_dataset_ops;      /* datasets.c    */
+extern const struct as_experiment_ops sq_experiment_ops;/* experiments.c */
+extern const struct as_annotation_ops sq_annotation_ops;/* annotations.c */
+extern const struct as_queue_ops sq_queue_ops;          /* queues.c      */
+extern const struct as_analysis_ops sq_analysis_ops;    /* analysis.c    */
+
 /* Column helpers for building JSON rows. */
 json_t *sq_col_text(sqlite3_stmt *st, int i);      /* string or null */
 json_t *sq_col_json(sqlite3_stmt *st, int i);      /* parsed, or null */
