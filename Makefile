@@ -45,7 +45,7 @@ PROTOS := $(wildcard src/otlp/proto/*.proto)
 PB_C := $(patsubst src/otlp/proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
 PB_H := $(PB_C:.c=.h)
 
-LIB_DIRS := core otlp ingest store query llm eval stats analysis experiment
+LIB_DIRS := core otlp ingest store query llm eval stats dataset analysis experiment
 LIB_SRC := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c src/$(d)/*/*.c))
 FE_SRC := $(filter-out src/cli/main.c,$(wildcard src/server/*.c src/cli/*.c))
 # Files compiled into the binary (tools/embed.c): built-in judges, prices.

@@ -25,6 +25,8 @@ static void serve_usage(FILE *f) {
         "  --data DIR         data directory (default ./assay-data; env ASSAY_DATA)\n"
         "  --max-body BYTES   largest request body, also after decompression\n"
         "                     (default 33554432 = 32 MiB)\n"
+        "  --max-upload BYTES the same for dataset uploads (default 1073741824\n"
+        "                     = 1 GiB)\n"
         "  --queue-spans N    ingest queue capacity in spans; beyond it requests\n"
         "                     get 503 + Retry-After (default 20000)\n"
         "  --batch-spans N    most spans written per transaction (default 8192)\n"
@@ -43,6 +45,7 @@ int cmd_serve(int argc, char **argv) {
     const char *port = cli_env("ASSAY_PORT", "6006");
     cfg.store.data_dir = cli_env("ASSAY_DATA", "assay-data");
     cfg.max_body = 32u << 20;
+    cfg.max_upload = 1u << 30;
     cfg.threads = 4;
     unsigned long long v;
     static const struct option opts[] = {
@@ -50,6 +53,7 @@ int cmd_serve(int argc, char **argv) {
         { "port", required_argument, NULL, 'p' },
         { "data", required_argument, NULL, 'd' },
         { "max-body", required_argument, NULL, 'b' },
+        { "max-upload", required_argument, NULL, 'U' },
         { "queue-spans", required_argument, NULL, 'q' },
         { "batch-spans", required_argument, NULL, 'B' },
         { "threads", required_argument, NULL, 't' },
@@ -67,6 +71,10 @@ int cmd_serve(int argc, char **argv) {
         case 'b':
             if (!cli_parse_size("--max-body", optarg, 1024, 1ull << 32, &v)) return 2;
             cfg.max_body = v;
+            break;
+        case 'U':
+            if (!cli_parse_size("--max-upload", optarg, 1024, 1ull << 36, &v)) return 2;
+            cfg.max_upload = v;
             break;
         case 'q':
             if (!cli_parse_size("--queue-spans", optarg, 1, 10000000, &v)) return 2;

@@ -4,5 +4,5 @@
 #include "server.h"
 
 const as_route as_routes_analysis[] = {
-    { NULL, NULL, NULL, false },
+    { NULL, NULL, NULL, false, false },
 };

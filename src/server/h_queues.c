@@ -4,5 +4,5 @@
 #include "server.h"
 
 const as_route as_routes_queues[] = {
-    { NULL, NULL, NULL, false },
+    { NULL, NULL, NULL, false, false },
 };

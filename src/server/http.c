@@ -99,7 +99,7 @@ static enum MHD_Result send_reply(as_req *r) {
  * producing more than the body cap: a compression bomb is a 413. */
 static as_rc inflate_body(as_req *r, const char *encoding, as_err *err) {
     as_buf out;
-    as_buf_init(&out, r->srv->cfg.max_body);
+    as_buf_init(&out, as_req_body_cap(r));
     for (int attempt = 0; attempt < 2; attempt++) {
         z_stream z;
         memset(&z, 0, sizeof(z));
@@ -120,7 +120,7 @@ static as_rc inflate_body(as_req *r, const char *encoding, as_err *err) {
                 inflateEnd(&z);
                 as_buf_release(&out);
                 return as_err_set(err, AS_ETOOBIG, "decompressed body exceeds the "
-                                  "limit of %zu bytes", r->srv->cfg.max_body);
+                                  "limit of %zu bytes", as_req_body_cap(r));
             }
             if (zr == Z_OK && z.avail_in == 0 && z.avail_out != 0) { zr = Z_BUF_ERROR; break; }
         }
@@ -142,13 +142,18 @@ static as_rc inflate_body(as_req *r, const char *encoding, as_err *err) {
     return AS_EINVAL;
 }
 
+size_t as_req_body_cap(const as_req *r) {
+    return r->route && r->route->upload ? r->srv->cfg.max_upload : r->srv->cfg.max_body;
+}
+
 static void run_handler(as_req *r) {
     const char *enc = as_req_header(r, "Content-Encoding");
     if (r->body_too_large) {
         as_metrics_add(r->srv, &r->srv->metrics.rejected_too_large, 1);
         as_err e;
         as_err_set(&e, AS_ETOOBIG, "request body exceeds the limit of %zu bytes "
-                   "(see --max-body)", r->srv->cfg.max_body);
+                   "(see %s)", as_req_body_cap(r),
+                   r->route->upload ? "--max-upload" : "--max-body");
         as_reply_err(r, &e);
         return;
     }
@@ -185,13 +190,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         r->conn = conn;
         r->method = method;
         r->url = url;
-        as_buf_init(&r->body, srv->cfg.max_body);
         as_buf_init(&r->out, AS_BUF_UNLIMITED);
         *con_cls = r;
         as_metrics_add(srv, &srv->metrics.http_requests, 1);
         bool mismatch;
         r->route = as_route_match(method, url, r->path_buf, sizeof(r->path_buf),
                                   r->params, &mismatch);
+        as_buf_init(&r->body, as_req_body_cap(r));
         if (!r->route) {
             if (mismatch) as_reply_error(r, AS_EUNSUPPORTED, "method not allowed");
             else as_reply_error(r, AS_ENOTFOUND, "no such endpoint");
@@ -202,7 +207,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
              * while the client is still sending, and the client then sees
              * a reset instead of the 413. */
             const char *cl = as_req_header(r, "Content-Length");
-            if (cl && strtoull(cl, NULL, 10) > srv->cfg.max_body) r->body_too_large = true;
+            if (cl && strtoull(cl, NULL, 10) > as_req_body_cap(r)) r->body_too_large = true;
         }
         return MHD_YES;
     }

@@ -10,26 +10,26 @@
 #include "server.h"
 
 static const as_route routes[] = {
-    { "GET", "/", h_root, false },
-    { "GET", "/healthz", h_healthz, false },
-    { "GET", "/readyz", h_readyz, false },
-    { "GET", "/metrics", h_metrics, false },
-    { "GET", "/arize_phoenix_version", h_version, false },
-    { "POST", "/v1/traces", h_otlp_traces, true },
-    { "GET", "/v1/projects", h_projects_list, false },
-    { "POST", "/v1/projects", h_projects_create, false },
-    { "GET", "/v1/projects/{}", h_project_get, false },
-    { "PUT", "/v1/projects/{}", h_project_update, false },
-    { "DELETE", "/v1/projects/{}", h_project_delete, false },
-    { "GET", "/v1/projects/{}/spans", h_spans_list, false },
-    { "GET", "/v1/projects/{}/spans/otlpv1", h_spans_otlp, false },
-    { "GET", "/v1/projects/{}/traces", h_traces_list, false },
-    { "DELETE", "/v1/traces/{}", h_trace_delete, false },
-    { "GET", "/v1/projects/{}/sessions", h_sessions_list, false },
-    { "GET", "/v1/sessions/{}", h_session_get, false },
-    { "DELETE", "/v1/sessions/{}", h_session_delete, false },
-    { "POST", "/v1/sessions/delete", h_sessions_delete, false },
-    { NULL, NULL, NULL, false },
+    { "GET", "/", h_root, false, false },
+    { "GET", "/healthz", h_healthz, false, false },
+    { "GET", "/readyz", h_readyz, false, false },
+    { "GET", "/metrics", h_metrics, false, false },
+    { "GET", "/arize_phoenix_version", h_version, false, false },
+    { "POST", "/v1/traces", h_otlp_traces, true, false },
+    { "GET", "/v1/projects", h_projects_list, false, false },
+    { "POST", "/v1/projects", h_projects_create, false, false },
+    { "GET", "/v1/projects/{}", h_project_get, false, false },
+    { "PUT", "/v1/projects/{}", h_project_update, false, false },
+    { "DELETE", "/v1/projects/{}", h_project_delete, false, false },
+    { "GET", "/v1/projects/{}/spans", h_spans_list, false, false },
+    { "GET", "/v1/projects/{}/spans/otlpv1", h_spans_otlp, false, false },
+    { "GET", "/v1/projects/{}/traces", h_traces_list, false, false },
+    { "DELETE", "/v1/traces/{}", h_trace_delete, false, false },
+    { "GET", "/v1/projects/{}/sessions", h_sessions_list, false, false },
+    { "GET", "/v1/sessions/{}", h_session_get, false, false },
+    { "DELETE", "/v1/sessions/{}", h_session_delete, false, false },
+    { "POST", "/v1/sessions/delete", h_sessions_delete, false, false },
+    { NULL, NULL, NULL, false, false },
 };
 
 static const as_route *const tables[] = {
@@ -39,6 +39,7 @@ static const as_route *const tables[] = {
     as_routes_annotations,
     as_routes_queues,
     as_routes_analysis,
+    as_routes_runner,
 };
 
 /* Match path (a writable copy) against pattern; captured segments are

@@ -27,6 +27,7 @@ typedef struct as_server_config {
     const char *host;
     int port;                   /* 0 = ephemeral                           */
     size_t max_body;            /* bytes, after decompression too          */
+    size_t max_upload;          /* the same for upload routes (datasets)   */
     int threads;                /* HTTP worker threads                     */
     int decode_threads;         /* OTLP decode workers (0 = one per core)  */
     as_store_config store;
@@ -55,6 +56,7 @@ struct as_server {
     int bound_port;
     pthread_mutex_t metrics_mu;
     as_metrics metrics;
+    struct as_runner *runner;     /* server-side experiment runner       */
     volatile int ready;
 };
 
@@ -91,6 +93,7 @@ typedef struct as_route {
     const char *pattern;         /* "/v1/projects/{}/spans"               */
     as_handler_fn fn;
     bool raw_body;               /* body is binary (OTLP): no UTF-8 check */
+    bool upload;                 /* body capped at max_upload, not max_body */
 } as_route;
 
 /* Route tables of the resource handler files, each ending with a
@@ -100,6 +103,7 @@ extern const as_route as_routes_experiments[]; /* h_experiments.c */
 extern const as_route as_routes_annotations[]; /* h_annotations.c */
 extern const as_route as_routes_queues[];      /* h_queues.c      */
 extern const as_route as_routes_analysis[];    /* h_analysis.c    */
+extern const as_route as_routes_runner[];      /* h_runner.c      */
 
 /* routes.c */
 const as_route *as_route_match(const char *method, const char *path,
@@ -108,6 +112,8 @@ const as_route *as_route_match(const char *method, const char *path,
 
 /* http.c */
 as_rc as_server_start(const as_server_config *cfg, as_server **out, as_err *err);
+/* The body cap of r's route: max_upload for upload routes, else max_body. */
+size_t as_req_body_cap(const as_req *r);
 void as_server_stop(as_server *srv);
 void as_req_defer(as_req *r);
 void as_req_finish(as_req *r);        /* any thread; after defer */

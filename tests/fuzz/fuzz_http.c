@@ -34,6 +34,7 @@ static void start_server(void) {
     cfg.host = "127.0.0.1";
     cfg.port = 0;
     cfg.max_body = 1 << 20;
+    cfg.max_upload = 1 << 20;
     cfg.threads = 2;
     as_err err;
     if (as_server_start(&cfg, &srv, &err) != AS_OK) {
