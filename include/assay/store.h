@@ -120,6 +120,20 @@ as_rc as_store_span_query(as_store *st, const as_span_query *q, json_t **rows,
                           bool *has_next, int64_t *next_start,
                           int64_t *next_id, as_err *err);
 
+/* Find spans by span id alone (16 hex digits), as annotations and
+ * datasets-from-spans name them.  out[i] receives the span's rowid, its
+ * trace's rowid and its project (all 0 when no such span exists); when
+ * several traces hold the same span id, the most recently stored span
+ * wins.  A malformed id is AS_EUNPROCESSABLE naming it and its index.
+ * Cost: an index seek per id, after indexing the spans stored since the
+ * previous call (the index is kept by readers, not by ingest). */
+typedef struct as_span_ref {
+    int64_t rowid, trace_rowid, project_id;
+} as_span_ref;
+
+as_rc as_store_spans_resolve(as_store *st, const char *const *span_ids,
+                             size_t n, as_span_ref *out, as_err *err);
+
 /* ---- traces ---------------------------------------------------------- */
 
 typedef struct as_trace_query {

@@ -23,6 +23,11 @@ int as_store_schema_version(as_store *st) { return st->ops->schema_version(st); 
 const char *as_store_path(as_store *st) { return st->ops->path(st); }
 int64_t as_store_span_count(as_store *st) { return st->ops->span_count(st); }
 
+as_rc as_store_spans_resolve(as_store *st, const char *const *ids, size_t n,
+                             as_span_ref *out, as_err *err) {
+    return st->ops->spans_resolve(st, ids, n, out, err);
+}
+
 as_rc as_store_write_spans(as_store *st, as_ingest_request **reqs, size_t n,
                            as_rc *rcs, as_err *errs, as_err *err) {
     return st->ops->write_spans(st, reqs, n, rcs, errs, err);

@@ -38,6 +38,8 @@ typedef struct as_store_ops {
     as_rc (*session_get)(as_store *, int64_t, const char *, json_t **, as_err *);
     as_rc (*session_delete)(as_store *, int64_t, as_err *);
     int64_t (*span_count)(as_store *);
+    as_rc (*spans_resolve)(as_store *, const char *const *, size_t,
+                           as_span_ref *, as_err *);
     /* One sub-table per subsystem, defined in src/store/<name>_ops.h. */
     const struct as_dataset_ops *datasets;
     const struct as_experiment_ops *experiments;

@@ -239,6 +239,54 @@ TEST(traces_and_sessions) {
     close_store(st);
 }
 
+/* Spans found by span id alone: the index is caught up by the reader, the
+ * same span id in two traces resolves to the newer span, a deleted span
+ * disappears, and a span stored after a deletion (its rowid reused) is
+ * found. */
+TEST(spans_resolve) {
+    as_store *st = open_store();
+    as_span_batch b;
+    as_span_batch_init(&b);
+    add(&b, 6, 41, 0, "AGENT", 0, 0, false);
+    add(&b, 6, 42, 41, "LLM", 1, 1, false);
+    write_batch(st, &b, NULL, NULL);
+    const char *ids[] = { "0000000000000029", "000000000000002a", "00000000000000ff" };
+    as_span_ref ref[3];
+    as_err err;
+    CHECK_INT(as_store_spans_resolve(st, ids, 3, ref, &err), AS_OK);
+    CHECK(ref[0].rowid > 0 && ref[1].rowid > 0 && ref[0].rowid != ref[1].rowid);
+    CHECK(ref[0].trace_rowid == ref[1].trace_rowid && ref[0].trace_rowid > 0);
+    CHECK_INT(ref[0].project_id, project_id(st, "default"));
+    CHECK_INT(ref[2].rowid, 0);
+    int64_t first_trace = ref[0].trace_rowid;
+
+    /* The same span id in a later trace: the newer span wins. */
+    as_span_batch_init(&b);
+    add(&b, 7, 41, 0, "AGENT", 0, 0, false);
+    write_batch(st, &b, "other", NULL);
+    CHECK_INT(as_store_spans_resolve(st, ids, 1, ref, &err), AS_OK);
+    CHECK(ref[0].trace_rowid != first_trace);
+    CHECK_INT(ref[0].project_id, project_id(st, "other"));
+    int64_t newest = ref[0].rowid;
+
+    /* Delete the newest trace: its span goes, the older one is found
+     * again; a new span then reuses the freed rowid and is found too. */
+    CHECK_INT(as_store_trace_delete(st, ref[0].trace_rowid, &err), AS_OK);
+    CHECK_INT(as_store_spans_resolve(st, ids, 1, ref, &err), AS_OK);
+    CHECK_INT(ref[0].trace_rowid, first_trace);
+    as_span_batch_init(&b);
+    add(&b, 8, 43, 0, "AGENT", 0, 0, false);
+    write_batch(st, &b, NULL, NULL);
+    const char *id43 = "000000000000002b";
+    CHECK_INT(as_store_spans_resolve(st, &id43, 1, ref, &err), AS_OK);
+    CHECK_INT(ref[0].rowid, newest);
+
+    const char *bad = "xyz";
+    CHECK_INT(as_store_spans_resolve(st, &bad, 1, ref, &err), AS_EUNPROCESSABLE);
+    CHECK(strstr(err.msg, "xyz") != NULL);
+    close_store(st);
+}
+
 TEST(projects_crud) {
     as_store *st = open_store();
     json_t *row;
@@ -258,4 +306,5 @@ TEST(projects_crud) {
 }
 
 TEST_MAIN(T(cumulative_in_one_request), T(children_arrive_first_across_requests),
-          T(duplicates_ignored), T(traces_and_sessions), T(projects_crud))
+          T(duplicates_ignored), T(traces_and_sessions), T(projects_crud),
+          T(spans_resolve))

@@ -293,6 +293,7 @@ static const as_store_ops sqlite_ops = {
     .session_get = sq_session_get,
     .session_delete = sq_session_delete,
     .span_count = sq_span_count,
+    .spans_resolve = sq_spans_resolve,
     .datasets = &sq_dataset_ops,
     .experiments = &sq_experiment_ops,
     .annotations = &sq_annotation_ops,

@@ -19,7 +19,8 @@ static void hex_id(int64_t v, char out[17]) {
     as_hex_encode(b, 8, out);
 }
 
-static bool parse_span_hex(const char *s, int64_t *v) {
+bool sq_span_id_parse(const char *s, int64_t *v) {
+    if (strlen(s) != 16) return false;
     uint8_t b[8];
     if (!as_hex_decode(s, strlen(s), b, 8)) return false;
     uint64_t x = 0;
@@ -190,7 +191,7 @@ static as_rc span_ids_in(const char *col, const as_str_list *l, as_buf *sql,
     for (size_t i = 0; i < l->n; i++) {
         int64_t v;
         if (allow_null && strcmp(l->v[i], "null") == 0) { want_null = true; continue; }
-        if (!parse_span_hex(l->v[i], &v))
+        if (!sq_span_id_parse(l->v[i], &v))
             return as_err_set(err, AS_EINVAL, "span id '%s' is not 16 hex characters",
                               l->v[i]);
         as_buf_puts(sql, ", ?");

@@ -283,6 +283,25 @@ static const char *const migrations[] = {
     "  created_at INTEGER NOT NULL,"
     "  updated_at INTEGER NOT NULL,"
     "  UNIQUE(item_id, annotator));",
+
+    /* 6: finding a span by its span id alone (annotations, datasets from
+     * spans) without a random-key index on the ingest path: span_id_index
+     * is brought up to date in bulk by the reader that needs it (spans
+     * with rowid > watermark, see spanindex.c), so ingest never pays for
+     * it.  Deleting spans lowers the watermark to the largest remaining
+     * rowid, so that a reused rowid is indexed again; stale entries are
+     * filtered by a join on the span row. */
+    "CREATE TABLE span_id_index ("
+    "  span_id INTEGER NOT NULL,"
+    "  span_rowid INTEGER NOT NULL,"
+    "  PRIMARY KEY(span_id, span_rowid)) WITHOUT ROWID;"
+    "CREATE TABLE span_id_index_state (watermark INTEGER NOT NULL);"
+    "INSERT INTO span_id_index_state VALUES(0);"
+    "CREATE TRIGGER span_id_index_tail AFTER DELETE ON spans "
+    "WHEN old.id <= (SELECT watermark FROM span_id_index_state) BEGIN "
+    "  UPDATE span_id_index_state SET watermark = "
+    "    min(watermark, coalesce((SELECT max(id) FROM spans), 0)); "
+    "END;",
 };
 
 int sq_latest_version(void) { return (int)AS_ARRAY_LEN(migrations); }

@@ -125,6 +125,11 @@ extern const struct as_annotation_ops sq_annotation_ops;/* annotations.c */
 extern const struct as_queue_ops sq_queue_ops;          /* queues.c      */
 extern const struct as_analysis_ops sq_analysis_ops;    /* analysis.c    */
 
+/* 16 hex digits -> the span id as stored (a signed 64-bit integer). */
+bool sq_span_id_parse(const char *hex, int64_t *v);
+as_rc sq_spans_resolve(as_store *, const char *const *, size_t, as_span_ref *,
+                       as_err *);
+
 /* Column helpers for building JSON rows. */
 json_t *sq_col_text(sqlite3_stmt *st, int i);      /* string or null */
 json_t *sq_col_json(sqlite3_stmt *st, int i);      /* parsed, or null */
