@@ -66,6 +66,8 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRC))
 
 .PHONY: all run test unit blackbox fuzz fuzz-targets bench clean deps test-deps check-headers
+# Generated sources are kept even when only a test binary asked for them.
+.SECONDARY: $(PB_C) $(PB_H) $(EMBED_C)
 all: $(O)/assay $(if $(wildcard tests/mockllm/*.c),$(O)/mockllm)
 
 $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: src/otlp/proto/%.proto $(PROTOS)

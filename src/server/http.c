@@ -26,6 +26,7 @@
 #include <zlib.h>
 
 #include "assay/alloc.h"
+#include "assay/experiment.h"
 #include "assay/workpool.h"
 #include "server.h"
 
@@ -90,6 +91,8 @@ static enum MHD_Result send_reply(as_req *r) {
                             r->content_type ? r->content_type : "application/json");
     MHD_add_response_header(resp, "x-phoenix-server-version", AS_PHOENIX_COMPAT_VERSION);
     if (r->retry_after[0]) MHD_add_response_header(resp, "Retry-After", r->retry_after);
+    if (r->content_disposition[0])
+        MHD_add_response_header(resp, "Content-Disposition", r->content_disposition);
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)(r->status ? r->status : 500), resp);
     MHD_destroy_response(resp);
     return ret;
@@ -255,6 +258,9 @@ as_rc as_server_start(const as_server_config *cfg, as_server **out, as_err *err)
         int n = cfg->decode_threads > 0 ? cfg->decode_threads : cores > 0 ? (int)cores : 2;
         rc = as_workpool_start(n, 64, &srv->decoders, err);
     }
+    /* the experiment runner (h_runner.c); resumes 'running' experiments */
+    if (rc == AS_OK)
+        rc = as_runner_start(srv->store, srv->ingest, cfg->store.data_dir, &srv->runner, err);
     if (rc != AS_OK) { as_server_stop(srv); return rc; }
 
     struct sockaddr_storage ss;
@@ -309,6 +315,7 @@ void as_server_stop(as_server *srv) {
     as_workpool_stop(srv->decoders);
     as_ingest_stop(srv->ingest);
     if (srv->daemon) MHD_stop_daemon(srv->daemon);
+    as_runner_stop(srv->runner);    /* no handler left; experiments stay 'running' */
     as_workpool_free(srv->decoders);
     as_ingest_free(srv->ingest);
     as_store_close(srv->store);

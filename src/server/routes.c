@@ -35,10 +35,10 @@ static const as_route routes[] = {
 static const as_route *const tables[] = {
     routes,
     as_routes_datasets,
+    as_routes_analysis,     /* before experiments: GET /v1/experiments/compare */
     as_routes_experiments,
     as_routes_annotations,
     as_routes_queues,
-    as_routes_analysis,
     as_routes_runner,
 };
 

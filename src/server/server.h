@@ -76,6 +76,7 @@ typedef struct as_req {
     int status;
     as_buf out;
     const char *content_type;
+    char content_disposition[256]; /* downloads: "attachment; filename=..." */
     char retry_after[16];
     /* deferral */
     bool deferred;

@@ -209,3 +209,71 @@ bool wire_cursor_decode(const char *s, int64_t *a, int64_t *b) {
     *b = y;
     return true;
 }
+
+/* ---- annotations ------------------------------------------------------ */
+
+json_t *wire_annotation(const json_t *row, as_annot_target t) {
+    static const char *const gid[] = {
+        [AS_ANNOT_SPAN] = "SpanAnnotation", [AS_ANNOT_TRACE] = "TraceAnnotation",
+        [AS_ANNOT_SESSION] = "ProjectSessionAnnotation",
+        [AS_ANNOT_EXAMPLE] = "DatasetExampleAnnotation",
+    };
+    static const char *const field[] = {
+        [AS_ANNOT_SPAN] = "span_id", [AS_ANNOT_TRACE] = "trace_id",
+        [AS_ANNOT_SESSION] = "session_id", [AS_ANNOT_EXAMPLE] = "example_id",
+    };
+    json_t *out = json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o}, s:o, s:o}",
+        "id", wire_gid(gid[t], row, "id"),
+        "created_at", wire_time(row, "created_at"),
+        "updated_at", wire_time(row, "updated_at"),
+        "source", copy(row, "source"),
+        "user_id", copy(row, "user_id"),
+        "name", copy(row, "name"),
+        "annotator_kind", copy(row, "annotator_kind"),
+        "result", "label", copy(row, "label"), "score", copy(row, "score"),
+        "explanation", copy(row, "explanation"),
+        "metadata", copy(row, "metadata"),
+        "identifier", copy(row, "identifier"));
+    json_object_set_new(out, field[t], t == AS_ANNOT_EXAMPLE
+                                           ? wire_gid("DatasetExample", row, "target_id")
+                                           : copy(row, "target_key"));
+    return out;
+}
+
+const char *wire_config_gid_type(const char *type) {
+    if (type && strcmp(type, "CATEGORICAL") == 0) return "CategoricalAnnotationConfig";
+    if (type && strcmp(type, "CONTINUOUS") == 0) return "ContinuousAnnotationConfig";
+    return "FreeformAnnotationConfig";
+}
+
+json_t *wire_annotation_config(const json_t *row) {
+    const char *type = json_string_value(json_object_get(row, "type"));
+    json_t *out = json_pack("{s:o, s:o, s:o, s:o, s:o}",
+                            "id", wire_gid(wire_config_gid_type(type), row, "id"),
+                            "name", copy(row, "name"), "type", copy(row, "type"),
+                            "description", copy(row, "description"),
+                            "optimization_direction", copy(row, "optimization_direction"));
+    if (type && strcmp(type, "CATEGORICAL") == 0) {
+        json_object_set_new(out, "values", copy(row, "values"));
+        return out;
+    }
+    json_object_set_new(out, "lower_bound", copy(row, "lower_bound"));
+    json_object_set_new(out, "upper_bound", copy(row, "upper_bound"));
+    if (type && strcmp(type, "FREEFORM") == 0)
+        json_object_set_new(out, "threshold", copy(row, "threshold"));
+    return out;
+}
+
+bool wire_gid_cursor(const char *s, const char *type, int64_t *after) {
+    *after = 0;
+    if (!s || !*s) return true;
+    if (!as_globalid_decode(s, type, after) || *after <= 0) return false;
+    (*after)--;
+    return true;
+}
+
+void wire_gid_next(const json_t *rows, const char *type, char out[96]) {
+    json_t *last = json_array_get(rows, json_array_size(rows) - 1);
+    as_globalid_encode(type, iget(last, "id") + 1, out);
+}

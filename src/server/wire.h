@@ -25,4 +25,22 @@ json_t *wire_map(const json_t *rows, json_t *(*shape)(const json_t *));
 void wire_cursor_encode(int64_t a, int64_t b, char out[96]);
 bool wire_cursor_decode(const char *s, int64_t *a, int64_t *b);
 
+/* Annotations (store_annotations.h rows): Phoenix's SpanAnnotation /
+ * TraceAnnotation / SessionAnnotation shapes, and assay's dataset
+ * example annotation ({..., example_id: DatasetExample GlobalID}). */
+#include "assay/store_annotations.h"
+json_t *wire_annotation(const json_t *row, as_annot_target t);
+/* Categorical/Continuous/FreeformAnnotationConfig by the row's type. */
+json_t *wire_annotation_config(const json_t *row);
+/* The GlobalID type of a config type ("CATEGORICAL" ->
+ * "CategoricalAnnotationConfig"). */
+const char *wire_config_gid_type(const char *type);
+
+/* Pages of rows in id order whose cursor is the GlobalID (of `type`) of
+ * the first row of the next page.  wire_gid_cursor: NULL or "" -> 0;
+ * otherwise the id to resume after, false when s is not such a cursor.
+ * wire_gid_next: the cursor following the last row of rows. */
+bool wire_gid_cursor(const char *s, const char *type, int64_t *after);
+void wire_gid_next(const json_t *rows, const char *type, char out[96]);
+
 #endif

@@ -207,6 +207,7 @@ static const char *const migrations[] = {
     "  error TEXT,"
     "  UNIQUE(experiment_id, dataset_example_id, repetition_number));"
     "CREATE INDEX ix_runs_example ON experiment_runs(dataset_example_id);"
+    "CREATE INDEX ix_runs_experiment ON experiment_runs(experiment_id, id);"
     "CREATE TABLE experiment_run_annotations ("
     "  id INTEGER PRIMARY KEY,"
     "  experiment_run_id INTEGER NOT NULL REFERENCES experiment_runs(id) ON DELETE CASCADE,"
@@ -248,9 +249,11 @@ static const char *const migrations[] = {
     /* 5: labelling queues (an assay extension).  A queue holds items
      * (spans, traces or dataset examples) and the annotation configs to
      * fill; each annotator answers an item once (done or skipped); an item
-     * is complete when `required` annotators have answered it done.  A
-     * lease keeps one item with one annotator for a while so that two
-     * people do not label the same item when one answer is enough. */
+     * is complete when `required` annotators have answered it done
+     * (done_count, kept with the responses).  A lease (a response row in
+     * status 'leased' until lease_expires) keeps an item with one
+     * annotator for a while so that two people do not label the same
+     * item when one answer is enough. */
     "CREATE TABLE annotation_queues ("
     "  id INTEGER PRIMARY KEY,"
     "  name TEXT NOT NULL UNIQUE,"
@@ -270,8 +273,6 @@ static const char *const migrations[] = {
     "  kind TEXT NOT NULL CHECK (kind IN ('span', 'trace', 'example')),"
     "  target_id INTEGER NOT NULL,"
     "  done_count INTEGER NOT NULL DEFAULT 0,"
-    "  leased_by TEXT,"
-    "  lease_expires INTEGER,"
     "  created_at INTEGER NOT NULL,"
     "  UNIQUE(queue_id, kind, target_id));"
     "CREATE INDEX ix_queue_items_open ON annotation_queue_items(queue_id, done_count, id);"
@@ -279,7 +280,8 @@ static const char *const migrations[] = {
     "  id INTEGER PRIMARY KEY,"
     "  item_id INTEGER NOT NULL REFERENCES annotation_queue_items(id) ON DELETE CASCADE,"
     "  annotator TEXT NOT NULL,"
-    "  status TEXT NOT NULL CHECK (status IN ('done', 'skipped')),"
+    "  status TEXT NOT NULL CHECK (status IN ('leased', 'done', 'skipped')),"
+    "  lease_expires INTEGER,"
     "  created_at INTEGER NOT NULL,"
     "  updated_at INTEGER NOT NULL,"
     "  UNIQUE(item_id, annotator));",
