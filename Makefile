@@ -156,4 +156,4 @@ check-headers:
 clean:
 	rm -rf build
 
--include $(shell find build/$(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -33,7 +33,8 @@ if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$DIR"' EXIT; else echo "keeping $DIR";
 echo "filling $DIR: 2 experiments x $RUNS runs, 2 evaluations per run"
 t0=$(date +%s.%N)
 /usr/bin/python3 - "$DIR" "$RUNS" <<'PY'
-import math, sys
+import sys
+sys.dont_write_bytecode = True
 sys.path.insert(0, "tests/stats")
 import numpy as np
 import compare_data as cd

@@ -3,7 +3,7 @@
  * for the server's own endpoints and the trace API, and in one table at
  * the top of each resource's handler file for the others (h_datasets.c
  * ...), listed in `tables` below.  Patterns are literal path segments
- * with "{}" for a captured segment; the first match wins.
+ * with "{}" for a captured segment; the most specific match wins.
  */
 #include <string.h>
 
@@ -35,7 +35,7 @@ static const as_route routes[] = {
 static const as_route *const tables[] = {
     routes,
     as_routes_datasets,
-    as_routes_analysis,     /* before experiments: GET /v1/experiments/compare */
+    as_routes_analysis,
     as_routes_experiments,
     as_routes_annotations,
     as_routes_queues,
@@ -74,15 +74,29 @@ const as_route *as_route_match(const char *method, const char *path,
     if (n >= tmpcap) return NULL;
     /* Tolerate one trailing slash ("/v1/projects/"). */
     if (n > 1 && path[n - 1] == '/') n--;
+    /* The most specific match wins: the route with the fewest captured
+     * segments ("/v1/experiments/compare" before "/v1/experiments/{}"),
+     * whatever the order of the tables. */
+    const as_route *best = NULL;
+    int best_captures = 0;
     for (size_t t = 0; t < AS_ARRAY_LEN(tables); t++) {
         for (const as_route *rt = tables[t]; rt->method; rt++) {
             memcpy(tmp, path, n);
             tmp[n] = '\0';
-            for (size_t k = 0; k < AS_MAX_PATH_PARAMS; k++) params[k] = NULL;
             if (!match(rt->pattern, tmp, params)) continue;
             if (strcmp(rt->method, method) != 0) { *method_mismatch = true; continue; }
-            return rt;
+            int captures = 0;
+            for (const char *q = rt->pattern; (q = strstr(q, "{}")); q += 2) captures++;
+            if (!best || captures < best_captures) { best = rt; best_captures = captures; }
         }
+    }
+    if (best) {
+        *method_mismatch = false;
+        memcpy(tmp, path, n);
+        tmp[n] = '\0';
+        for (size_t k = 0; k < AS_MAX_PATH_PARAMS; k++) params[k] = NULL;
+        match(best->pattern, tmp, params);
+        return best;
     }
     return NULL;
 }

@@ -21,7 +21,7 @@
 #include "assay/store.h"
 
 /* The Phoenix REST behaviour we match; sent as x-phoenix-server-version. */
-#define AS_PHOENIX_COMPAT_VERSION "14.9.0"
+#define AS_PHOENIX_COMPAT_VERSION "15.5.0"
 
 typedef struct as_server_config {
     const char *host;

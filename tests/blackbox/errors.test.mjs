@@ -123,7 +123,7 @@ describe("version, health", () => {
     assert.ok(v, `/arize_phoenix_version must be "major.minor.patch", got ${JSON.stringify(text)}`);
     assert.ok(
       versionAtLeast(v, MIN_PHOENIX_VERSION),
-      `version ${text} is below ${MIN_PHOENIX_VERSION.join(".")}: @arizeai/phoenix-client refuses getSpans attribute filters (needs 14.9.0), ` +
+      `version ${text} is below ${MIN_PHOENIX_VERSION.join(".")}: @arizeai/phoenix-client refuses calls gated above it (attribute filters 14.9.0, notes 14.13–15.5, example ids 15.0), ` +
         `span_kind/name/status filters and getTraces (13.15.0)`,
     );
     const probes = [

@@ -97,6 +97,11 @@ describe("labelling queues", () => {
     assert.equal(queue.required, 2);
     assert.deepEqual(queue.annotation_configs.map((c) => c.name), [`correct-${RUN}`, `stars-${RUN}`]);
     assert.deepEqual(queue.progress, { total: 0, complete: 0, in_progress: 0, pending: 0 });
+    const byName = (await getOk(`/v1/annotation_queues/${enc(`review-${RUN}`)}`)).data;
+    assert.equal(byName.id, queue.id, "a queue is also found by its name");
+    const nf = await server.get(`/v1/annotation_queues/${enc("no such queue")}`);
+    assert.equal(nf.status, 404, show(nf));
+    assert.match(nf.json().detail, /labelling queue 'no such queue' not found/);
 
     const unknown = await server.postJSON("/v1/annotation_queues", { name: `x-${RUN}`, annotation_configs: ["no-such-config"] });
     assert.equal(unknown.status, 404, show(unknown));

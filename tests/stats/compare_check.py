@@ -39,6 +39,7 @@ import tempfile
 import warnings
 from fractions import Fraction
 
+sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 try:
     import numpy as np

@@ -452,6 +452,11 @@ TEST(queue_flow) {
               "stars");
     CHECK_INT(jint(queue, "required"), 2);
     json_decref(queue);
+    int64_t found = 0;
+    CHECK_INT(as_store_queue_find(st, "review", &found, &err), AS_OK);
+    CHECK_INT(found, q);
+    CHECK_INT(as_store_queue_find(st, "nope", &found, &err), AS_ENOTFOUND);
+    CHECK_STR(err.msg, "labelling queue 'nope' not found");
     spec = json_pack("{s:s, s:[s]}", "name", "bad", "annotation_configs", "nope");
     CHECK_INT(as_store_queue_create(st, spec, &queue, &err), AS_ENOTFOUND);
     CHECK_STR(err.msg, "annotation_configs[0]: annotation config 'nope' not found");

@@ -471,7 +471,7 @@ export function globalId(type, rowid) {
 }
 
 /** Minimum Phoenix server version needed by every phoenix-client call the suite makes. */
-export const MIN_PHOENIX_VERSION = [14, 9, 0];
+export const MIN_PHOENIX_VERSION = [15, 5, 0];
 
 export function parseVersion(s) {
   const parts = String(s).trim().split(".");
