@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-O=build/h-ds-rel
+O=build/release
 make -s -j2 O=$O BUILD=release $O/assay
 ASSAY=$PWD/$O/assay
 WORK=$(mktemp -d /tmp/assay-bench-ds.XXXXXX)
