@@ -255,8 +255,9 @@ typedef struct as_evaluator {
 /* Resolve an --evaluator argument: a built-in judge name, a code
  * evaluator "kind[:params]", or a file (.yaml/.yml/.json) holding a judge
  * template or a code evaluator ({"type": "code", "kind": "regex",
- * "name": "digits", "params": {...}}).  Unknown -> AS_EINVAL listing the
- * built-ins and kinds. */
+ * "name": "digits", "params": {...}}), optionally prefixed "NAME=" to name
+ * it (`paris=contains:Paris`; NAME is letters, digits, '_', '-', '.').
+ * Unknown -> AS_EINVAL listing the built-ins and kinds. */
 as_rc as_evaluator_open(const char *spec, as_evaluator **out, as_err *err);
 void as_evaluator_free(as_evaluator *e);
 size_t as_evaluator_vars(const as_evaluator *e, const char *const **names);

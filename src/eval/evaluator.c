@@ -1,6 +1,7 @@
 /*
  * evaluator.c - one name over judges and code evaluators (see eval.h).
  */
+#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,8 +87,28 @@ static as_rc open_file(const char *path, as_evaluator **out, as_err *err) {
     return rc;
 }
 
+/* "NAME=SPEC": the length of NAME (letters, digits, '_', '-', '.'), or 0
+ * when spec does not start with one followed by '='. */
+static size_t name_prefix(const char *spec) {
+    size_t i = 0;
+    while (isalnum((unsigned char)spec[i]) || spec[i] == '_' || spec[i] == '-' ||
+           spec[i] == '.')
+        i++;
+    return i > 0 && spec[i] == '=' ? i : 0;
+}
+
 as_rc as_evaluator_open(const char *spec, as_evaluator **out, as_err *err) {
     *out = NULL;
+    size_t nlen = name_prefix(spec);
+    if (nlen) {
+        if (nlen >= sizeof((*out)->name))
+            return as_err_set(err, AS_EINVAL, "evaluator name '%.*s' is longer than "
+                              "%zu characters", (int)nlen, spec,
+                              sizeof((*out)->name) - 1);
+        as_rc rc = as_evaluator_open(spec + nlen + 1, out, err);
+        if (rc == AS_OK) snprintf((*out)->name, sizeof((*out)->name), "%.*s", (int)nlen, spec);
+        return rc;
+    }
     if (has_suffix(spec, ".yaml") || has_suffix(spec, ".yml") || has_suffix(spec, ".json"))
         return open_file(spec, out, err);
     as_judge *j = NULL;

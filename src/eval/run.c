@@ -461,7 +461,7 @@ as_rc as_eval_run(const as_eval_opts *o, as_eval_result *res, as_err *err) {
         for (size_t f = 0; f < e; f++)
             if (strcmp(o->evaluators[f]->name, o->evaluators[e]->name) == 0)
                 return as_err_set(err, AS_EINVAL, "two evaluators are named '%s'; give "
-                                  "one a different name in its file", o->evaluators[e]->name);
+                                  "one another name (NAME=SPEC, e.g. paris=contains:Paris)", o->evaluators[e]->name);
     }
     res->n = o->n_evaluators;
     if (judges && (!o->model || !o->engine))

@@ -419,7 +419,7 @@ as_rc as_task_spec_parse(const json_t *in, unsigned flags, as_task_spec **out, a
         for (size_t f = 0; f < i; f++)
             if (strcmp(t->evaluators[f]->name, t->evaluators[i]->name) == 0) {
                 rc = as_err_set(err, AS_EINVAL, "two evaluators are named '%s'; give one "
-                                "another name", t->evaluators[i]->name);
+                                "another name (NAME=SPEC, e.g. paris=contains:Paris)", t->evaluators[i]->name);
                 goto fail;
             }
     }

@@ -1110,6 +1110,28 @@ TEST(reentrant) {
 
 TEST(cleanup) { as_verdict_clear(&V); }
 
+/* --evaluator NAME=SPEC names an evaluator; the rest is the usual spec. */
+TEST(evaluator_names) {
+    as_evaluator *e = NULL;
+    as_err err;
+    CHECK_INT(as_evaluator_open("paris=contains:Paris", &e, &err), AS_OK);
+    if (e) {
+        CHECK_STR(e->name, "paris");
+        CHECK_INT(e->kind, AS_EVAL_CODE);
+        as_evaluator_free(e);
+    }
+    CHECK_INT(as_evaluator_open("contains:a=b", &e, &err), AS_OK);
+    if (e) { CHECK_STR(e->name, "contains"); as_evaluator_free(e); }
+    CHECK_INT(as_evaluator_open("judge-1=hallucination", &e, &err), AS_OK);
+    if (e) { CHECK_STR(e->name, "judge-1"); CHECK_INT(e->kind, AS_EVAL_JUDGE); as_evaluator_free(e); }
+    CHECK_INT(as_evaluator_open("x=nope", &e, &err), AS_EINVAL);
+    char longname[100];
+    memset(longname, 'n', 80);
+    strcpy(longname + 80, "=contains:a");
+    CHECK_INT(as_evaluator_open(longname, &e, &err), AS_EINVAL);
+    CHECK(strstr(err.msg, "longer than") != NULL);
+}
+
 TEST_MAIN(T(kinds_list), T(kinds_create_and_vars), T(kinds_missing_variable),
           T(unknown_kind), T(params_common_errors), T(verdict_clear), T(exact_match),
           T(exact_match_ignore_case), T(exact_match_columns), T(contains), T(icontains),
@@ -1118,4 +1140,4 @@ TEST_MAIN(T(kinds_list), T(kinds_create_and_vars), T(kinds_missing_variable),
           T(max_min_length), T(levenshtein_metric), T(levenshtein_eval),
           T(levenshtein_long), T(tokeniser), T(utf8_helpers), T(bleu_metric), T(bleu_eval),
           T(rouge_l), T(token_metrics_long), T(numeric), T(latency_cost), T(reentrant),
-          T(cleanup))
+          T(evaluator_names), T(cleanup))
