@@ -24,6 +24,8 @@
 
 typedef struct as_analysis_opts {
     double pass_threshold;      /* a score >= this passes (default 0.5)   */
+    double margin;              /* compare: differences within +-margin
+                                   do not matter (default 0.05)           */
     uint32_t n_resamples;       /* bootstrap resamples (default 9999)     */
     uint64_t seed;              /* bootstrap seed (default 0)             */
     size_t limit;               /* examples / disagreements listed (100)  */

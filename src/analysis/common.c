@@ -15,6 +15,7 @@
 void as_analysis_opts_defaults(as_analysis_opts *o) {
     memset(o, 0, sizeof(*o));
     o->pass_threshold = 0.5;
+    o->margin = 0.05;
     o->n_resamples = AS_BOOT_DEFAULT_RESAMPLES;
     o->seed = 0;
     o->limit = 100;

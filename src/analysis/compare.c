@@ -176,21 +176,24 @@ static void score_cmp(eval_cmp *c, const an_example *ea, size_t na,
     free(d);
 }
 
-/* Undecided with a difference that would take more than this many times
- * the examples compared to detect: "no difference detectable". */
-#define NEED_FACTOR 10u
-
-/* The verdict wording of docs/analysis.md. */
-static void verdict(eval_cmp *c, double p_holm) {
+/* The verdict wording of docs/analysis.md.  Not significant is not the
+ * same as no difference: "no difference detectable" needs the whole
+ * interval of the difference inside +-margin (the data rule out any
+ * difference that matters); otherwise the data cannot tell yet, and
+ * examples_needed says how many would detect the difference seen. */
+static void verdict(eval_cmp *c, double p_holm, double margin) {
     as_cmp_verdict v = as_cmp_verdict_of(p_holm, c->lo, c->hi);
     const char *name, *text;
     if (v == AS_CMP_BETTER) { name = "better"; text = "candidate better"; }
     else if (v == AS_CMP_WORSE) { name = "worse"; text = "candidate worse"; }
-    else if (c->n == 0 || (c->need.estimable && c->need.n <= NEED_FACTOR * (uint64_t)c->n)) {
+    else if (c->n > 0 && isfinite(c->lo) && isfinite(c->hi) && c->lo >= -margin &&
+             c->hi <= margin) {
+        name = "no_difference_detectable";
+        text = "no difference that matters";
+    } else {
         name = "cannot_tell_yet";
         text = "cannot tell yet";
     }
-    else { name = "no_difference_detectable"; text = "no difference detectable"; }
     json_object_set_new(c->obj, "p_value", an_num(c->p));
     json_object_set_new(c->obj, "p_holm", an_num(p_holm));
     json_object_set_new(c->obj, "verdict", json_string(name));
@@ -284,7 +287,7 @@ static as_rc compare_one(as_store *st, const as_an_experiment *xa, const an_grou
         m = 0;
         json_t *evs = json_array();
         for (size_t i = 0; i < nn; i++) {
-            verdict(&cs[i], isfinite(cs[i].p) && rc == AS_OK ? p[m++] : NAN);
+            verdict(&cs[i], isfinite(cs[i].p) && rc == AS_OK ? p[m++] : NAN, o->margin);
             json_array_append_new(evs, cs[i].obj);
             cs[i].obj = NULL;
         }

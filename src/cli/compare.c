@@ -26,6 +26,9 @@ static void usage(FILE *f) {
         "  --json                  print the REST body of GET /v1/experiments/compare\n"
         "  --limit N               differing examples listed (default 100; 0 = none)\n"
         "  --pass-threshold X      a score >= X passes (default 0.5)\n"
+        "  --margin X              differences within +-X do not matter: \"no\n"
+        "                          difference\" needs the whole interval inside\n"
+        "                          (default 0.05)\n"
         "  --resamples N           bootstrap resamples (default 9999)\n"
         "  --seed N                bootstrap seed (default 0)\n\n"
         "Exit status: 0 ok, 1 an experiment is unknown or cannot be compared,\n"
@@ -151,6 +154,7 @@ int cmd_experiment_compare(int argc, char **argv) {
         { "json", no_argument, NULL, 'j' },
         { "limit", required_argument, NULL, 'l' },
         { "pass-threshold", required_argument, NULL, 't' },
+        { "margin", required_argument, NULL, 'm' },
         { "resamples", required_argument, NULL, 'r' },
         { "seed", required_argument, NULL, 's' },
         { "help", no_argument, NULL, 'h' },
@@ -168,13 +172,18 @@ int cmd_experiment_compare(int argc, char **argv) {
             o.limit = (size_t)v;
             limit_given = true;
             break;
-        case 't': {
+        case 't':
+        case 'm': {
             char *end;
-            o.pass_threshold = strtod(optarg, &end);
-            if (*optarg == '\0' || *end != '\0' || !isfinite(o.pass_threshold)) {
-                fprintf(stderr, "assay: --pass-threshold must be a number, got '%s'\n", optarg);
+            double x = strtod(optarg, &end);
+            if (*optarg == '\0' || *end != '\0' || !isfinite(x) || (c == 'm' && x < 0)) {
+                fprintf(stderr, "assay: --%s must be a%s number, got '%s'\n",
+                        c == 't' ? "pass-threshold" : "margin",
+                        c == 't' ? "" : " non-negative", optarg);
                 return 2;
             }
+            if (c == 't') o.pass_threshold = x;
+            else o.margin = x;
             break;
         }
         case 'r':

@@ -54,12 +54,13 @@ static bool query_uint(as_req *r, const char *name, unsigned long long max,
     return true;
 }
 
-/* The options every analysis endpoint takes: pass_threshold, resamples,
- * seed, limit, positive_label. */
+/* The options every analysis endpoint takes: pass_threshold, margin,
+ * resamples, seed, limit, positive_label. */
 static bool read_opts(as_req *r, as_analysis_opts *o) {
     as_analysis_opts_defaults(o);
     unsigned long long resamples = o->n_resamples, seed = o->seed;
     if (!query_double(r, "pass_threshold", -1e300, 1e300, &o->pass_threshold) ||
+        !query_double(r, "margin", 0, 1e300, &o->margin) ||
         !query_uint(r, "resamples", 100000, &resamples) ||
         !query_uint(r, "seed", UINT64_MAX, &seed))
         return false;
