@@ -103,7 +103,7 @@ $(O)/libassay_fe.a: $(FE_OBJ)
 $(O)/assay: $(O)/src/cli/main.o $(O)/libassay_fe.a $(O)/libassay.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(O)/tests/%: tests/unit/%.c tests/unit/harness.h $(O)/libassay.a
+$(O)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(O)/libassay.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/unit -o $@ $< $(O)/libassay.a $(ALL_LDFLAGS) $(LIBS)
 

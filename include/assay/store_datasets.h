@@ -144,6 +144,26 @@ as_rc as_dataset_content_hash(const json_t *input, const json_t *output,
 struct as_buf;
 as_rc as_dataset_json_text(struct as_buf *out, const json_t *v);
 
+/* ---- labels ------------------------------------------------------------
+ * Labels are global names (with an optional description and #rrggbb
+ * colour) attached to datasets to organise them, as in Phoenix.
+ * label object: {id, name, description, color, created_at, dataset_count}.
+ * Dataset objects carry labels[{id, name, color}]. */
+as_rc as_store_dataset_label_list(as_store *st, json_t **rows, as_err *err);
+/* ECONFLICT when the name exists. */
+as_rc as_store_dataset_label_create(as_store *st, const char *name,
+                                    const char *description, const char *color,
+                                    json_t **row, as_err *err);
+/* id, or name when id is 0.  ENOTFOUND. */
+as_rc as_store_dataset_label_get(as_store *st, int64_t id, const char *name,
+                                 json_t **row, as_err *err);
+as_rc as_store_dataset_label_delete(as_store *st, int64_t id, as_err *err);
+/* Make the dataset's labels exactly these (label rowids); ENOTFOUND
+ * naming a missing dataset or label.  One transaction. */
+as_rc as_store_dataset_set_labels(as_store *st, int64_t dataset_id,
+                                  const int64_t *label_ids, size_t n,
+                                  as_err *err);
+
 /* ---- spans as example sources ------------------------------------------ */
 
 /* span source object: {id, span_id (hex), trace_id (hex), name,

@@ -19,6 +19,7 @@
 
 #include "assay/evalrun.h"
 #include "cli.h"
+#include "progress.h"
 
 #define MAX_THRESHOLDS 32
 
@@ -156,12 +157,6 @@ static void check_threshold(threshold *t, const as_eval_result *res) {
 
 /* ---- progress and summary ----------------------------------------------- */
 
-typedef struct progress {
-    bool tty, quiet;
-    double last_print;
-    int last_decile;
-} progress;
-
 static void fmt_duration(char *buf, size_t cap, double s) {
     if (!(s >= 0) || isinf(s)) snprintf(buf, cap, "?");
     else if (s < 60) snprintf(buf, cap, "%.1fs", s);
@@ -170,29 +165,22 @@ static void fmt_duration(char *buf, size_t cap, double s) {
 }
 
 static void on_progress(void *ud, const as_eval_progress *p) {
-    progress *pr = ud;
+    cli_progress *pr = ud;
     if (pr->quiet) return;
     double rate = p->elapsed_s > 0 ? (double)p->done / p->elapsed_s : 0;
     double eta = rate > 0 ? (double)(p->total - p->done) / rate : NAN;
     char etas[32];
     fmt_duration(etas, sizeof etas, eta);
     double frac = p->total ? (double)p->done / (double)p->total : 1;
+    if (!cli_progress_due(pr, frac, p->done, p->total, p->elapsed_s)) return;
     if (pr->tty) {
-        if (p->elapsed_s - pr->last_print < 0.1 && p->done < p->total) return;
-        pr->last_print = p->elapsed_s;
         char bar[31];
-        int fill = (int)(frac * 30);
-        for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '-';
-        bar[30] = '\0';
+        cli_progress_bar(bar, frac);
         fprintf(stderr, "\r[%s] %llu/%llu %3.0f%%  %.1f rows/s  ETA %s  errors %llu  $%.4f \033[K",
                 bar, (unsigned long long)p->done, (unsigned long long)p->total, frac * 100, rate,
                 etas, (unsigned long long)p->errors, p->cost_usd);
         fflush(stderr);
     } else {
-        int decile = (int)(frac * 10);
-        if (decile == pr->last_decile && p->elapsed_s - pr->last_print < 30) return;
-        pr->last_decile = decile;
-        pr->last_print = p->elapsed_s;
         fprintf(stderr, "assay eval: %llu/%llu rows (%.0f%%), %.1f rows/s, ETA %s, %llu errors, "
                         "$%.4f\n", (unsigned long long)p->done, (unsigned long long)p->total,
                 frac * 100, rate, etas, (unsigned long long)p->errors, p->cost_usd);
@@ -211,13 +199,7 @@ static void print_summary(const as_eval_result *res, as_evaluator **evs, const c
         printf("\n%s (%s%s%s)\n", s->name, judge ? "judge, " : "code", judge ? model : "",
                judge && repeat > 1 ? ", repeated" : "");
         printf("  labels        ");
-        for (size_t i = 0; i < s->n_labels; i++)
-            printf("%s%s %llu (%.1f%%)", i ? ", " : "", s->labels[i].label,
-                   (unsigned long long)s->labels[i].n,
-                   s->rows ? 100.0 * (double)s->labels[i].n / (double)s->rows : 0);
-        if (s->other_labels) printf(", %llu others", (unsigned long long)s->other_labels);
-        if (!s->n_labels) printf("none");
-        printf("\n");
+        cli_print_labels(s);
         double rate, lo, hi;
         as_eval_pass_rate(s, &rate, &lo, &hi);
         if (s->scored) {
@@ -485,7 +467,8 @@ int cmd_eval(int argc, char **argv) {
         }
     }
 
-    progress pr = { .tty = isatty(2), .quiet = quiet, .last_decile = -1 };
+    cli_progress pr;
+    cli_progress_init(&pr, quiet, false);
     as_eval_opts o = {
         .data_path = data, .evaluators = evs, .n_evaluators = nev,
         .model = judges ? &model : NULL, .engine = engine, .answer = answer,

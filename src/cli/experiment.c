@@ -26,6 +26,7 @@
 #include "assay/store_datasets.h"
 #include "assay/store_experiments.h"
 #include "cli.h"
+#include "progress.h"
 
 #define MAX_SPLITS 32
 
@@ -70,38 +71,20 @@ static void usage(FILE *f) {
 
 /* ---- progress and summary ---------------------------------------------------- */
 
-typedef struct progress {
-    bool tty, quiet;
-    double last_print;
-    uint64_t last_done;
-    int last_decile;
-} progress;
-
 static void on_progress(void *ud, const as_exprun_progress *p) {
-    progress *pr = ud;
-    if (pr->quiet) return;
+    cli_progress *pr = ud;
     double frac = p->total ? (double)p->done / (double)p->total : 1;
     if (frac > 1) frac = 1;
+    if (!cli_progress_due(pr, frac, p->done, p->total, p->elapsed_s)) return;
     if (pr->tty) {
-        if (p->elapsed_s - pr->last_print < 0.1 && p->done < p->total) return;
-        pr->last_print = p->elapsed_s;
         char bar[31];
-        int fill = (int)(frac * 30);
-        for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '-';
-        bar[30] = '\0';
+        cli_progress_bar(bar, frac);
         fprintf(stderr, "\r[%s] %llu/%llu runs %3.0f%%  errors %llu  evals %llu  $%.4f \033[K",
                 bar, (unsigned long long)p->done, (unsigned long long)p->total, frac * 100,
                 (unsigned long long)p->errors, (unsigned long long)p->evals_done, p->cost_usd);
         fflush(stderr);
         return;
     }
-    /* plain lines: at each tenth, and at least every 30 s while it moves */
-    int decile = (int)(frac * 10);
-    if (p->done == pr->last_done) return;
-    if (decile == pr->last_decile && p->elapsed_s - pr->last_print < 30) return;
-    pr->last_decile = decile;
-    pr->last_print = p->elapsed_s;
-    pr->last_done = p->done;
     fprintf(stderr, "assay experiment: %llu/%llu runs (%.0f%%), %llu errors, %llu evaluations, "
                     "$%.4f\n", (unsigned long long)p->done, (unsigned long long)p->total,
             frac * 100, (unsigned long long)p->errors, (unsigned long long)p->evals_done,
@@ -117,13 +100,7 @@ static void print_summary(const as_exprun_result *res, const as_task_spec *t) {
         const as_eval_summary *s = &res->ev[e];
         bool judge = t->evaluators[e]->kind == AS_EVAL_JUDGE;
         printf("\n%s (%s)\n  labels        ", s->name, judge ? "judge" : "code");
-        for (size_t i = 0; i < s->n_labels; i++)
-            printf("%s%s %llu (%.1f%%)", i ? ", " : "", s->labels[i].label,
-                   (unsigned long long)s->labels[i].n,
-                   s->rows ? 100.0 * (double)s->labels[i].n / (double)s->rows : 0);
-        if (s->other_labels) printf(", %llu others", (unsigned long long)s->other_labels);
-        if (!s->n_labels) printf("none");
-        printf("\n");
+        cli_print_labels(s);
         double rate, lo, hi;
         as_eval_pass_rate(s, &rate, &lo, &hi);
         if (s->scored)
@@ -315,8 +292,8 @@ static int run_main(const run_args *a, const char *data_dir) {
         status = 1;
         goto out;
     }
-    progress pr = { .tty = isatty(2), .quiet = a->quiet, .last_decile = -1,
-                    .last_done = (uint64_t)-1 };
+    cli_progress pr;
+    cli_progress_init(&pr, a->quiet, true);      /* plain lines only while it moves */
     as_exprun_opts o = {
         .store = st, .ingest = ingest, .engine = engine, .model = &model,
         .judge_model = t->judge_model ? &jmodel : NULL, .experiment_id = exp_id, .task = t,

@@ -26,10 +26,8 @@ static bool query_double(as_req *r, const char *name, double lo, double hi, doub
     char *end;
     double v = strtod(s, &end);
     if (*s == '\0' || *end != '\0' || !isfinite(v) || v < lo || v > hi) {
-        char msg[200];
-        snprintf(msg, sizeof(msg), "%s must be a number from %g to %g, got '%.40s'",
-                 name, lo, hi, s);
-        as_reply_error(r, AS_EUNPROCESSABLE, msg);
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "%s must be a number from %g to %g, got '%.40s'",
+                        name, lo, hi, s);
         return false;
     }
     *out = v;
@@ -44,10 +42,8 @@ static bool query_uint(as_req *r, const char *name, unsigned long long max,
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     if (*s < '0' || *s > '9' || *end != '\0' || errno == ERANGE || v > max) {
-        char msg[200];
-        snprintf(msg, sizeof(msg), "%s must be an integer from 0 to %llu, got '%.40s'",
-                 name, max, s);
-        as_reply_error(r, AS_EUNPROCESSABLE, msg);
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "%s must be an integer from 0 to %llu, got '%.40s'",
+                        name, max, s);
         return false;
     }
     *out = v;
@@ -81,16 +77,12 @@ static bool read_opts(as_req *r, as_analysis_opts *o) {
 static bool req_experiment(as_req *r, const char *what, const char *ident, int64_t *id) {
     as_err e;
     if (!ident || !*ident) {
-        char msg[128];
-        snprintf(msg, sizeof(msg), "'%s' is required (an experiment id)", what);
-        as_reply_error(r, AS_EUNPROCESSABLE, msg);
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "'%s' is required (an experiment id)", what);
         return false;
     }
     if (as_analysis_resolve_experiment(r->srv->store, ident, id, &e) != AS_OK) {
         if (e.code == AS_ENOTFOUND) {
-            char msg[400];
-            snprintf(msg, sizeof(msg), "%s: experiment '%.200s' not found", what, ident);
-            as_reply_error(r, AS_ENOTFOUND, msg);
+            as_reply_errorf(r, AS_ENOTFOUND, "%s: experiment '%.200s' not found", what, ident);
         } else {
             as_reply_err(r, &e);
         }
@@ -128,10 +120,8 @@ static void h_compare(as_req *r) {
         return;
     }
     if (n > AS_ANALYSIS_MAX_CANDIDATES) {
-        char msg[128];
-        snprintf(msg, sizeof(msg), "at most %d candidates can be compared at once",
-                 AS_ANALYSIS_MAX_CANDIDATES);
-        as_reply_error(r, AS_EUNPROCESSABLE, msg);
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "at most %d candidates can be compared at once",
+                        AS_ANALYSIS_MAX_CANDIDATES);
         return;
     }
     int64_t cand[AS_ANALYSIS_MAX_CANDIDATES];
@@ -148,10 +138,8 @@ static bool req_name(as_req *r, const char *field, bool required, const char **o
     *out = s;
     if (!s && !required) return true;
     if (!s || !*s || strlen(s) > NAME_MAX_LEN) {
-        char msg[160];
-        snprintf(msg, sizeof(msg), "'%s' must be a non-empty name of at most %d bytes",
-                 field, NAME_MAX_LEN);
-        as_reply_error(r, AS_EUNPROCESSABLE, msg);
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "'%s' must be a non-empty name of at most %d bytes",
+                        field, NAME_MAX_LEN);
         return false;
     }
     return true;

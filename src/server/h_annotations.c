@@ -15,7 +15,6 @@
  * as_store_spans_resolve, traces and sessions by their natural keys);
  * every write is one store call, hence one transaction.
  */
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,23 +49,6 @@ static const target_info targets[] = {
                            "DatasetExampleAnnotation" },
 };
 
-static void reply_fmt(as_req *r, as_rc rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void reply_fmt(as_req *r, as_rc rc, const char *fmt, ...) {
-    char msg[AS_ERR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    as_reply_error(r, rc, msg);
-}
-
-/* s is exactly 2n hex digits (an OTel span id for n = 8, trace id for 16). */
-static bool is_hex(const char *s, size_t n) {
-    uint8_t b[16];
-    return n <= 2 * sizeof(b) && strlen(s) == n && as_hex_decode(s, n, b, n / 2);
-}
-
 /* Where a target key came from, for messages: data[i].span_id (a batch),
  * data.span_id (a note), span_ids[i] (a query parameter). */
 typedef enum key_style { KEY_ITEM, KEY_ONE, KEY_QUERY } key_style;
@@ -87,15 +69,15 @@ static bool resolve(as_req *r, as_annot_target t, const char *const *keys, size_
     as_err e;
     for (size_t i = 0; i < n; i++) {
         rowids[i] = projects[i] = 0;
-        bool ok = t == AS_ANNOT_SPAN ? is_hex(keys[i], 16)
-                : t == AS_ANNOT_TRACE ? is_hex(keys[i], 32)
+        bool ok = t == AS_ANNOT_SPAN ? as_is_hex(keys[i], 16)
+                : t == AS_ANNOT_TRACE ? as_is_hex(keys[i], 32)
                 : t == AS_ANNOT_EXAMPLE ? as_globalid_decode(keys[i], "DatasetExample",
                                                              &rowids[i])
                 : *keys[i] != '\0';
         if (!ok) {
             char loc[96];
             key_loc(loc, t, where, style, i, true);
-            reply_fmt(r, AS_EUNPROCESSABLE, "%s: '%.100s' is not a %s", loc, keys[i],
+            as_reply_errorf(r, AS_EUNPROCESSABLE, "%s: '%.100s' is not a %s", loc, keys[i],
                       t == AS_ANNOT_SPAN ? "span id (16 hex digits)"
                       : t == AS_ANNOT_TRACE ? "trace id (32 hex digits)"
                       : t == AS_ANNOT_EXAMPLE ? "DatasetExample id" : "session id");
@@ -137,7 +119,7 @@ static bool opt_str(as_req *r, const json_t *obj, const char *field, const char 
     *out = NULL;
     if (!v || json_is_null(v)) return true;
     if (!json_is_string(v) || json_string_length(v) > max) {
-        reply_fmt(r, AS_EUNPROCESSABLE, "%s%s must be a string of at most %zu bytes",
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "%s%s must be a string of at most %zu bytes",
                   prefix, field, max);
         return false;
     }
@@ -156,38 +138,38 @@ static bool parse_annotation(as_req *r, const json_t *item, const char *where, s
     memset(a, 0, sizeof(*a));
     *meta = NULL;
     if (!json_is_object(item)) {
-        reply_fmt(r, AS_EUNPROCESSABLE, "%s[%zu] must be an object", where, i);
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "%s[%zu] must be an object", where, i);
         return false;
     }
     a->name = json_string_value(json_object_get(item, "name"));
     if (!a->name || !*a->name || strlen(a->name) > NAME_MAX_LEN) {
-        reply_fmt(r, AS_EUNPROCESSABLE, "%s[%zu].name must be a string of 1-%d bytes", where,
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "%s[%zu].name must be a string of 1-%d bytes", where,
                   i, NAME_MAX_LEN);
         return false;
     }
     if (strcmp(a->name, AS_ANNOTATION_NOTE) == 0) {
-        reply_fmt(r, AS_EUNPROCESSABLE,
+        as_reply_errorf(r, AS_EUNPROCESSABLE,
                   "%s[%zu].name: '%s' is reserved for notes (POST /v1/span_notes, "
                   "/v1/trace_notes, /v1/session_notes)", where, i, AS_ANNOTATION_NOTE);
         return false;
     }
     a->annotator_kind = json_string_value(json_object_get(item, "annotator_kind"));
     if (!valid_kind(a->annotator_kind)) {
-        reply_fmt(r, AS_EUNPROCESSABLE, "%s[%zu].annotator_kind must be LLM, CODE or HUMAN",
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "%s[%zu].annotator_kind must be LLM, CODE or HUMAN",
                   where, i);
         return false;
     }
     json_t *res = json_object_get(item, "result");
     if (res && !json_is_null(res)) {
         if (!json_is_object(res)) {
-            reply_fmt(r, AS_EUNPROCESSABLE, "%s[%zu].result must be an object or null",
+            as_reply_errorf(r, AS_EUNPROCESSABLE, "%s[%zu].result must be an object or null",
                       where, i);
             return false;
         }
         json_t *score = json_object_get(res, "score");
         if (score && !json_is_null(score)) {
             if (!json_is_number(score)) {
-                reply_fmt(r, AS_EUNPROCESSABLE, "%s[%zu].result.score must be a number",
+                as_reply_errorf(r, AS_EUNPROCESSABLE, "%s[%zu].result.score must be a number",
                           where, i);
                 return false;
             }
@@ -207,7 +189,7 @@ static bool parse_annotation(as_req *r, const json_t *item, const char *where, s
     json_t *md = json_object_get(item, "metadata");
     if (md && !json_is_null(md)) {
         if (!json_is_object(md)) {
-            reply_fmt(r, AS_EUNPROCESSABLE, "%s[%zu].metadata must be an object or null",
+            as_reply_errorf(r, AS_EUNPROCESSABLE, "%s[%zu].metadata must be an object or null",
                       where, i);
             return false;
         }
@@ -225,7 +207,7 @@ static json_t *data_array(as_req *r, json_t *body) {
         return NULL;
     }
     if (json_array_size(data) > MAX_ITEMS) {
-        reply_fmt(r, AS_ETOOBIG, "'data' has more than %d annotations", MAX_ITEMS);
+        as_reply_errorf(r, AS_ETOOBIG, "'data' has more than %d annotations", MAX_ITEMS);
         return NULL;
     }
     return data;
@@ -238,7 +220,7 @@ static bool all_found(as_req *r, as_annot_target t, const char *const *keys,
         if (rowids[i] == 0) {
             char loc[96];
             key_loc(loc, t, where, style, i, false);
-            reply_fmt(r, AS_ENOTFOUND, "%s: %s '%.100s' not found", loc, targets[t].what,
+            as_reply_errorf(r, AS_ENOTFOUND, "%s: %s '%.100s' not found", loc, targets[t].what,
                       keys[i]);
             return false;
         }
@@ -260,7 +242,7 @@ static void annotate(as_req *r, as_annot_target t) {
         json_t *item = json_array_get(data, i);
         ok = parse_annotation(r, item, "data", i, t == AS_ANNOT_EXAMPLE, &a[i], &metas[i]);
         if (ok && !(keys[i] = json_string_value(json_object_get(item, targets[t].field)))) {
-            reply_fmt(r, AS_EUNPROCESSABLE, "data[%zu].%s must be a string", i,
+            as_reply_errorf(r, AS_EUNPROCESSABLE, "data[%zu].%s must be a string", i,
                       targets[t].field);
             ok = false;
         }
@@ -330,7 +312,7 @@ static void add_note(as_req *r, as_annot_target t) {
     if (!json_is_object(data)) {
         as_reply_error(r, AS_EUNPROCESSABLE, "'data' must be an object");
     } else if (!key) {
-        reply_fmt(r, AS_EUNPROCESSABLE, "data.%s must be a string", targets[t].field);
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "data.%s must be a string", targets[t].field);
     } else if (!note || !*note || strlen(note) > TEXT_MAX_LEN) {
         as_reply_error(r, AS_EUNPROCESSABLE, "data.note must be a non-empty string");
     } else if (opt_str(r, data, "identifier", "data.", IDENT_MAX_LEN, &ident) &&
@@ -360,13 +342,6 @@ static void h_session_note(as_req *r) { add_note(r, AS_ANNOT_SESSION); }
 
 /* ---- listing -------------------------------------------------------------- */
 
-/* ?cursor=: the GlobalID of the first annotation of the page. */
-static bool page_cursor(as_req *r, as_annot_target t, int64_t *after) {
-    if (wire_gid_cursor(as_req_query(r, "cursor"), targets[t].gid_type, after)) return true;
-    as_reply_error(r, AS_EUNPROCESSABLE, "cursor is not one this server issued");
-    return false;
-}
-
 static void reply_annotations(as_req *r, as_annot_target t, as_annotation_query *q) {
     json_t *rows;
     bool has_next;
@@ -391,7 +366,7 @@ static void reply_annotations(as_req *r, as_annot_target t, as_annotation_query 
 static bool query_list(as_req *r, const char *name, const char **out, size_t *n) {
     *n = as_req_query_all(r, name, out, MAX_IDS + 1);
     if (*n <= MAX_IDS) return true;
-    reply_fmt(r, AS_EUNPROCESSABLE, "at most %d values of %s", MAX_IDS, name);
+    as_reply_errorf(r, AS_EUNPROCESSABLE, "at most %d values of %s", MAX_IDS, name);
     return false;
 }
 
@@ -401,7 +376,7 @@ static void list_annotations(as_req *r, as_annot_target t) {
     q.target = t;
     if (!as_req_project(r, r->params[0], &q.project_id, NULL)) return;
     if ((q.limit = as_req_limit(r, 100, 10000)) < 0) return;
-    if (!page_cursor(r, t, &q.after_id)) return;
+    if (!as_req_page_cursor(r, targets[t].gid_type, &q.after_id)) return;
     const char *keys[MAX_IDS + 1], *idents[MAX_IDS + 1], *inc[MAX_IDS + 1],
         *exc[MAX_IDS + 1];
     size_t n;
@@ -414,7 +389,7 @@ static void list_annotations(as_req *r, as_annot_target t) {
     q.include_names.v = inc;
     q.exclude_names.v = exc;
     if (n == 0 && q.identifiers.n == 0) {
-        reply_fmt(r, AS_EUNPROCESSABLE, "at least one of %s or identifier is required",
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "at least one of %s or identifier is required",
                   targets[t].list_param);
         return;
     }
@@ -440,10 +415,10 @@ static void h_example_list(as_req *r) {
     memset(&q, 0, sizeof(q));
     q.target = AS_ANNOT_EXAMPLE;
     if ((q.limit = as_req_limit(r, 100, 10000)) < 0) return;
-    if (!page_cursor(r, AS_ANNOT_EXAMPLE, &q.after_id)) return;
+    if (!as_req_page_cursor(r, targets[AS_ANNOT_EXAMPLE].gid_type, &q.after_id)) return;
     const char *ds = as_req_query(r, "dataset_id");
     if (ds && *ds && !as_globalid_decode(ds, "Dataset", &q.dataset_id)) {
-        reply_fmt(r, AS_EUNPROCESSABLE, "dataset_id: '%.100s' is not a Dataset id", ds);
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "dataset_id: '%.100s' is not a Dataset id", ds);
         return;
     }
     const char *keys[MAX_IDS + 1], *names[MAX_IDS + 1], *idents[MAX_IDS + 1];
@@ -489,7 +464,7 @@ static void delete_annotations(as_req *r, as_annot_target t) {
     for (size_t i = 0; i < 2; i++) {
         vals[i] = as_req_query(r, narrow[i]);
         if (vals[i] && !*vals[i]) {
-            reply_fmt(r, AS_EUNPROCESSABLE, "%s must not be empty", narrow[i]);
+            as_reply_errorf(r, AS_EUNPROCESSABLE, "%s must not be empty", narrow[i]);
             return;
         }
     }
@@ -502,11 +477,7 @@ static void delete_annotations(as_req *r, as_annot_target t) {
     }
     int64_t deleted;
     as_err e;
-    if (as_store_annotations_delete(r->srv->store, &d, &deleted, &e) != AS_OK) {
-        as_reply_err(r, &e);
-        return;
-    }
-    as_reply_text(r, 204, "text/plain", "");
+    as_reply_done(r, as_store_annotations_delete(r->srv->store, &d, &deleted, &e), &e);
 }
 
 static void h_span_annotations_delete(as_req *r) { delete_annotations(r, AS_ANNOT_SPAN); }
@@ -518,27 +489,17 @@ static void h_session_annotations_delete(as_req *r) { delete_annotations(r, AS_A
 /* {config_identifier}: a GlobalID of one of the three config types, or a
  * name.  Replies 404 on a miss. */
 static json_t *config_by_ident(as_req *r, const char *ident) {
-    static const char *const types[] = { "CategoricalAnnotationConfig",
-                                         "ContinuousAnnotationConfig",
-                                         "FreeformAnnotationConfig" };
-    int64_t id = 0;
-    for (size_t i = 0; i < AS_ARRAY_LEN(types) && id == 0; i++)
-        if (!as_globalid_decode(ident, types[i], &id)) id = 0;
+    int64_t id;
+    wire_config_gid_decode(ident, &id);
     json_t *row = NULL;
     as_err e;
     as_rc rc = as_store_annotation_config_get(r->srv->store, id, id ? NULL : ident, &row, &e);
     if (rc == AS_ENOTFOUND) {
-        reply_fmt(r, rc, "annotation config '%.200s' not found", ident);
+        as_reply_errorf(r, rc, "annotation config '%.200s' not found", ident);
         return NULL;
     }
     if (rc != AS_OK) { as_reply_err(r, &e); return NULL; }
     return row;
-}
-
-static void reply_config(as_req *r, as_rc rc, json_t *row, const as_err *e) {
-    if (rc != AS_OK) { as_reply_err(r, e); return; }
-    as_reply_data(r, wire_annotation_config(row));
-    json_decref(row);
 }
 
 static void h_configs_list(as_req *r) {
@@ -583,7 +544,7 @@ static void write_config(as_req *r, json_t *old) {
                  : as_store_annotation_config_create(r->srv->store, spec, &row, &e);
         json_decref(spec);
     }
-    reply_config(r, rc, row, &e);
+    as_reply_row(r, rc, row, wire_annotation_config, &e);
     json_decref(body);
 }
 
@@ -591,7 +552,7 @@ static void h_configs_create(as_req *r) { write_config(r, NULL); }
 
 static void h_config_get(as_req *r) {
     json_t *row = config_by_ident(r, r->params[0]);
-    if (row) reply_config(r, AS_OK, row, NULL);
+    if (row) as_reply_row(r, AS_OK, row, wire_annotation_config, NULL);
 }
 
 static void h_config_update(as_req *r) {
@@ -608,7 +569,7 @@ static void h_config_delete(as_req *r) {
     as_rc rc = as_store_annotation_config_delete(
         r->srv->store, json_integer_value(json_object_get(row, "id")), &gone, &e);
     json_decref(row);
-    reply_config(r, rc, gone, &e);
+    as_reply_row(r, rc, gone, wire_annotation_config, &e);
 }
 
 const as_route as_routes_annotations[] = {

@@ -37,14 +37,8 @@ static bool req_dataset(as_req *r, int64_t *id, json_t **row) {
 static bool req_version(as_req *r, int64_t *ver) {
     const char *s = as_req_query(r, "version_id");
     *ver = 0;
-    if (!s || !*s) return true;
-    if (as_globalid_decode(s, "DatasetVersion", ver) && *ver > 0) return true;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (*end == '\0' && v > 0) { *ver = v; return true; }
-    char msg[160];
-    snprintf(msg, sizeof(msg), "version_id '%.60s' is not a DatasetVersion id", s);
-    as_reply_error(r, AS_EUNPROCESSABLE, msg);
+    if (!s || !*s || as_id_parse(s, "DatasetVersion", ver)) return true;
+    as_reply_errorf(r, AS_EUNPROCESSABLE, "version_id '%.60s' is not a DatasetVersion id", s);
     return false;
 }
 
@@ -72,23 +66,9 @@ static json_t *wire_version(const json_t *row) {
 /* ?cursor= of a newest-first listing: a GlobalID of type naming the
  * first row of the page; returns the exclusive bound (id + 1). */
 static bool req_cursor(as_req *r, const char *type, int64_t *before) {
-    const char *c = as_req_query(r, "cursor");
-    *before = 0;
-    if (!c || !*c) return true;
-    if (as_globalid_decode(c, type, before) && *before > 0) { (*before)++; return true; }
-    char msg[128];
-    snprintf(msg, sizeof(msg), "cursor is not a %s id", type);
-    as_reply_error(r, AS_EUNPROCESSABLE, msg);
-    return false;
-}
-
-static void reply_rows_page(as_req *r, json_t *rows, int64_t next, const char *type,
-                            json_t *(*shape)(const json_t *)) {
-    json_t *data = wire_map(rows, shape);
-    json_decref(rows);
-    char cur[AS_GLOBALID_MAX];
-    if (next) as_globalid_encode(type, next, cur);
-    as_reply_page(r, data, next ? cur : NULL);
+    if (!as_req_cursor_id(r, type, before)) return false;
+    if (*before) (*before)++;
+    return true;
 }
 
 static void h_list(as_req *r) {
@@ -103,7 +83,7 @@ static void h_list(as_req *r) {
         as_reply_err(r, &e);
         return;
     }
-    reply_rows_page(r, rows, next, "Dataset", wire_dataset);
+    as_reply_rows_page(r, rows, next, "Dataset", wire_dataset);
 }
 
 static void h_get(as_req *r) {
@@ -118,11 +98,7 @@ static void h_delete(as_req *r) {
     int64_t id;
     as_err e;
     if (!req_dataset(r, &id, NULL)) return;
-    if (as_store_dataset_delete(r->srv->store, id, &e) != AS_OK) {
-        as_reply_err(r, &e);
-        return;
-    }
-    as_reply_text(r, 204, "text/plain", "");
+    as_reply_done(r, as_store_dataset_delete(r->srv->store, id, &e), &e);
 }
 
 static void h_versions(as_req *r) {
@@ -137,7 +113,7 @@ static void h_versions(as_req *r) {
         as_reply_err(r, &e);
         return;
     }
-    reply_rows_page(r, rows, next, "DatasetVersion", wire_version);
+    as_reply_rows_page(r, rows, next, "DatasetVersion", wire_version);
 }
 
 static void reply_upload(as_req *r, as_rc rc, const as_upload_result *res,
@@ -179,10 +155,8 @@ static void h_upload(as_req *r) {
         return;
     }
     if (ct && !ctype_is(ct, "application/json")) {
-        char msg[200];
-        snprintf(msg, sizeof(msg), "unsupported Content-Type '%.80s': send application/json "
-                 "or multipart/form-data", ct);
-        as_reply_error(r, AS_EUNSUPPORTED, msg);
+        as_reply_errorf(r, AS_EUNSUPPORTED, "unsupported Content-Type '%.80s': send "
+                        "application/json or multipart/form-data", ct);
         return;
     }
     rc = as_ds_upload_json(r->srv->store, r->body.data ? r->body.data : "", r->body.len,
@@ -280,23 +254,32 @@ static void h_examples(as_req *r) {
 
 /* ---- downloads ----------------------------------------------------------- */
 
-static void download(as_req *r, as_ds_export_format fmt, const char *ctype) {
+/* The dataset as a file named "<dataset name>.<ext>". */
+static void download(as_req *r, as_ds_export_format fmt, const char *ctype, const char *ext) {
     int64_t id, ver;
-    if (!req_version(r, &ver) || !req_dataset(r, &id, NULL)) return;
+    json_t *row;
+    if (!req_version(r, &ver) || !req_dataset(r, &id, &row)) return;
     as_buf_reset(&r->out);
     as_err e;
     if (as_ds_export(r->srv->store, id, ver, fmt, &r->out, &e) != AS_OK) {
+        json_decref(row);
         as_reply_err(r, &e);
         return;
     }
+    as_reply_attachment(r, json_string_value(json_object_get(row, "name")), ext);
+    json_decref(row);
     r->status = 200;
     r->content_type = ctype;
 }
 
-static void h_csv(as_req *r) { download(r, AS_DS_EXPORT_CSV, "text/csv"); }
-static void h_jsonl(as_req *r) { download(r, AS_DS_EXPORT_JSONL, "text/plain"); }
-static void h_openai_ft(as_req *r) { download(r, AS_DS_EXPORT_OPENAI_FT, "text/plain"); }
-static void h_openai_evals(as_req *r) { download(r, AS_DS_EXPORT_OPENAI_EVALS, "text/plain"); }
+static void h_csv(as_req *r) { download(r, AS_DS_EXPORT_CSV, "text/csv", "csv"); }
+static void h_jsonl(as_req *r) { download(r, AS_DS_EXPORT_JSONL, "text/plain", "jsonl"); }
+static void h_openai_ft(as_req *r) {
+    download(r, AS_DS_EXPORT_OPENAI_FT, "text/plain", "jsonl");
+}
+static void h_openai_evals(as_req *r) {
+    download(r, AS_DS_EXPORT_OPENAI_EVALS, "text/plain", "jsonl");
+}
 
 /* POST /v1/datasets/from_spans {name, action?, description?, span_ids[]}:
  * the action defaults to append, creating the dataset when it does not

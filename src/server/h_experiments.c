@@ -8,7 +8,6 @@
  * and ISO times, call the store once, and shape the answer.  See
  * docs/experiments.md.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,21 +25,10 @@
 
 /* ---- request helpers --------------------------------------------------- */
 
-/* Reply 422 "<what> ..." with a printf message. */
-__attribute__((format(printf, 3, 4)))
-static void fail(as_req *r, as_rc rc, const char *fmt, ...) {
-    char msg[AS_ERR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    as_reply_error(r, rc, msg);
-}
-
 /* {experiment_id}: an Experiment GlobalID; replies 404 otherwise. */
 static bool req_experiment(as_req *r, int64_t *id) {
     if (as_globalid_decode(r->params[0], "Experiment", id) && *id > 0) return true;
-    fail(r, AS_ENOTFOUND, "experiment '%.200s' not found", r->params[0]);
+    as_reply_errorf(r, AS_ENOTFOUND, "experiment '%.200s' not found", r->params[0]);
     return false;
 }
 
@@ -49,8 +37,10 @@ static bool body_gid(as_req *r, const json_t *body, const char *field, const cha
                      int64_t *id) {
     const char *s = json_string_value(json_object_get(body, field));
     if (s && as_globalid_decode(s, type, id) && *id > 0) return true;
-    if (!s) fail(r, AS_EUNPROCESSABLE, "'%s' must be a %s id (a string)", field, type);
-    else fail(r, AS_EUNPROCESSABLE, "'%s': '%.100s' is not a %s id", field, s, type);
+    if (!s)
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "'%s' must be a %s id (a string)", field, type);
+    else
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "'%s': '%.100s' is not a %s id", field, s, type);
     return false;
 }
 
@@ -58,99 +48,25 @@ static bool body_gid(as_req *r, const json_t *body, const char *field, const cha
 static bool body_time(as_req *r, const json_t *body, const char *field, int64_t *ns) {
     const char *s = json_string_value(json_object_get(body, field));
     if (s && as_time_parse(s, ns)) return true;
-    fail(r, AS_EUNPROCESSABLE, "'%s' must be an ISO 8601 timestamp", field);
+    as_reply_errorf(r, AS_EUNPROCESSABLE, "'%s' must be an ISO 8601 timestamp", field);
     return false;
-}
-
-/* ?cursor= naming the last row of the previous page (a GlobalID of
- * type); *after = its rowid, 0 when absent.  Replies 422. */
-static bool req_after(as_req *r, const char *type, int64_t *after) {
-    const char *c = as_req_query(r, "cursor");
-    *after = 0;
-    if (!c || !*c) return true;
-    if (as_globalid_decode(c, type, after) && *after > 0) return true;
-    fail(r, AS_EUNPROCESSABLE, "cursor is not a %s id", type);
-    return false;
-}
-
-/* Copy field from src to dst when present. */
-static void copy_field(json_t *dst, const json_t *src, const char *field) {
-    json_t *v = json_object_get(src, field);
-    if (v) json_object_set(dst, field, v);
-}
-
-static json_t *get(const json_t *row, const char *f) {
-    json_t *v = json_object_get(row, f);
-    return v ? json_incref(v) : json_null();
 }
 
 /* ---- wire shapes ------------------------------------------------------- */
 
-static json_t *wire_experiment(const json_t *row) {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-                     "id", wire_gid("Experiment", row, "id"),
-                     "dataset_id", wire_gid("Dataset", row, "dataset_id"),
-                     "dataset_version_id", wire_gid("DatasetVersion", row, "dataset_version_id"),
-                     "name", get(row, "name"),
-                     "description", get(row, "description"),
-                     "repetitions", get(row, "repetitions"),
-                     "metadata", get(row, "metadata"),
-                     "project_name", get(row, "project_name"),
-                     "created_at", wire_time(row, "created_at"),
-                     "updated_at", wire_time(row, "updated_at"),
-                     "example_count", get(row, "example_count"),
-                     "successful_run_count", get(row, "successful_run_count"),
-                     "failed_run_count", get(row, "failed_run_count"),
-                     "missing_run_count", get(row, "missing_run_count"));
-}
-
-static json_t *wire_run(const json_t *row) {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-                     "id", wire_gid("ExperimentRun", row, "id"),
-                     "experiment_id", wire_gid("Experiment", row, "experiment_id"),
-                     "dataset_example_id", wire_gid("DatasetExample", row, "dataset_example_id"),
-                     "repetition_number", get(row, "repetition_number"),
-                     "start_time", wire_time(row, "start_time"),
-                     "end_time", wire_time(row, "end_time"),
-                     "output", get(row, "output"),
-                     "trace_id", get(row, "trace_id"),
-                     "error", get(row, "error"));
-}
-
-/* The example shape of GET /v1/datasets/{id}/examples (h_datasets.c). */
-static json_t *wire_example(const json_t *row) {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-                     "id", wire_gid("DatasetExample", row, "id"),
-                     "node_id", wire_gid("DatasetExample", row, "id"),
-                     "input", get(row, "input"),
-                     "output", get(row, "output"),
-                     "metadata", get(row, "metadata"),
-                     "updated_at", wire_time(row, "updated_at"),
-                     "external_id", get(row, "external_id"),
-                     "source_span_id", get(row, "source_span_id"),
-                     "splits", get(row, "splits"));
-}
-
 /* An evaluation as the JSON export shows it (Phoenix's "annotations"). */
 static json_t *wire_export_eval(const json_t *ev) {
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-                     "name", get(ev, "name"),
-                     "annotator_kind", get(ev, "annotator_kind"),
-                     "label", get(ev, "label"),
-                     "score", get(ev, "score"),
-                     "explanation", get(ev, "explanation"),
-                     "trace_id", get(ev, "trace_id"),
-                     "error", get(ev, "error"),
-                     "metadata", get(ev, "metadata"),
+                     "name", wire_copy(ev, "name"),
+                     "annotator_kind", wire_copy(ev, "annotator_kind"),
+                     "label", wire_copy(ev, "label"),
+                     "score", wire_copy(ev, "score"),
+                     "explanation", wire_copy(ev, "explanation"),
+                     "trace_id", wire_copy(ev, "trace_id"),
+                     "error", wire_copy(ev, "error"),
+                     "metadata", wire_copy(ev, "metadata"),
                      "start_time", wire_time(ev, "start_time"),
                      "end_time", wire_time(ev, "end_time"));
-}
-
-/* {"data": experiment} for a store call's outcome; takes row. */
-static void reply_experiment(as_req *r, as_rc rc, json_t *row, const as_err *e) {
-    if (rc != AS_OK) { as_reply_err(r, e); return; }
-    as_reply_data(r, wire_experiment(row));
-    json_decref(row);
 }
 
 /* {"data": {"id": GlobalID}} */
@@ -171,7 +87,7 @@ static void h_list(as_req *r) {
         as_reply_err(r, &e);
         return;
     }
-    if (!req_after(r, "Experiment", &before)) return;
+    if (!as_req_cursor_id(r, "Experiment", &before)) return;
     if (before) before++;                         /* the cursor names the first row */
     json_t *rows;
     int64_t next = 0;
@@ -179,10 +95,7 @@ static void h_list(as_req *r) {
         as_reply_err(r, &e);
         return;
     }
-    char cur[AS_GLOBALID_MAX];
-    if (next) as_globalid_encode("Experiment", next, cur);
-    as_reply_page(r, wire_map(rows, wire_experiment), next ? cur : NULL);
-    json_decref(rows);
+    as_reply_rows_page(r, rows, next, "Experiment", wire_experiment);
 }
 
 static void h_create(as_req *r) {
@@ -197,19 +110,20 @@ static void h_create(as_req *r) {
     /* Phoenix's fields; a project_name in the body is ignored as Phoenix
      * does (the experiment's project is always generated). */
     json_t *spec = json_object();
-    copy_field(spec, body, "name");
-    copy_field(spec, body, "description");
-    copy_field(spec, body, "metadata");
-    copy_field(spec, body, "splits");
-    copy_field(spec, body, "repetitions");
+    wire_copy_field(spec, body, "name");
+    wire_copy_field(spec, body, "description");
+    wire_copy_field(spec, body, "metadata");
+    wire_copy_field(spec, body, "splits");
+    wire_copy_field(spec, body, "repetitions");
     json_t *ver = json_object_get(body, "version_id");
     int64_t v = 0;
     bool ok = true;
     if (ver && !json_is_null(ver)) {
         const char *s = json_string_value(ver);
         if (!s || !as_globalid_decode(s, "DatasetVersion", &v) || v <= 0) {
-            fail(r, AS_ENOTFOUND, "version_id: DatasetVersion '%.100s' does not exist",
-                 s ? s : "(not a string)");
+            as_reply_errorf(r, AS_ENOTFOUND,
+                            "version_id: DatasetVersion '%.100s' does not exist",
+                            s ? s : "(not a string)");
             ok = false;
         }
         json_object_set_new(spec, "version_id", json_integer(v));
@@ -217,7 +131,7 @@ static void h_create(as_req *r) {
     if (ok) {
         json_t *row = NULL;
         as_rc rc = as_store_experiment_create(r->srv->store, ds, spec, &row, &e);
-        reply_experiment(r, rc, row, &e);
+        as_reply_row(r, rc, row, wire_experiment, &e);
     }
     json_decref(spec);
     json_decref(body);
@@ -229,7 +143,7 @@ static void h_get(as_req *r) {
     json_t *row = NULL;
     as_err e;
     as_rc rc = as_store_experiment_get(r->srv->store, id, &row, &e);
-    reply_experiment(r, rc, row, &e);
+    as_reply_row(r, rc, row, wire_experiment, &e);
 }
 
 static void h_update(as_req *r) {
@@ -238,12 +152,12 @@ static void h_update(as_req *r) {
     json_t *body = as_req_json_body(r);
     if (!body) return;
     json_t *patch = json_object(), *row = NULL;
-    copy_field(patch, body, "name");
-    copy_field(patch, body, "description");
-    copy_field(patch, body, "metadata");
+    wire_copy_field(patch, body, "name");
+    wire_copy_field(patch, body, "description");
+    wire_copy_field(patch, body, "metadata");
     as_err e;
     as_rc rc = as_store_experiment_update(r->srv->store, id, patch, &row, &e);
-    reply_experiment(r, rc, row, &e);
+    as_reply_row(r, rc, row, wire_experiment, &e);
     json_decref(patch);
     json_decref(body);
 }
@@ -255,15 +169,12 @@ static void h_delete(as_req *r) {
     bool del_project = false;
     if (dp && strcmp(dp, "true") == 0) del_project = true;
     else if (dp && strcmp(dp, "false") != 0) {
-        fail(r, AS_EUNPROCESSABLE, "delete_project must be true or false, got '%.20s'", dp);
+        as_reply_errorf(r, AS_EUNPROCESSABLE,
+                        "delete_project must be true or false, got '%.20s'", dp);
         return;
     }
     as_err e;
-    if (as_store_experiment_delete(r->srv->store, id, del_project, &e) != AS_OK) {
-        as_reply_err(r, &e);
-        return;
-    }
-    as_reply_text(r, 204, "text/plain", "");
+    as_reply_done(r, as_store_experiment_delete(r->srv->store, id, del_project, &e), &e);
 }
 
 /* ---- runs -------------------------------------------------------------- */
@@ -283,10 +194,10 @@ static void h_run_create(as_req *r) {
         } else {
             run = json_pack("{s:I, s:I, s:I}", "dataset_example_id", (json_int_t)ex,
                             "start_time", (json_int_t)start, "end_time", (json_int_t)end);
-            copy_field(run, body, "repetition_number");
-            copy_field(run, body, "output");
-            copy_field(run, body, "trace_id");
-            copy_field(run, body, "error");
+            wire_copy_field(run, body, "repetition_number");
+            wire_copy_field(run, body, "output");
+            wire_copy_field(run, body, "trace_id");
+            wire_copy_field(run, body, "error");
             as_err e;
             as_rc rc = as_store_run_upsert(r->srv->store, id, run, &row, &e);
             reply_id(r, rc, "ExperimentRun", row, &e);
@@ -300,7 +211,7 @@ static void h_runs(as_req *r) {
     int64_t id, after;
     if (!req_experiment(r, &id)) return;
     int limit = as_req_limit(r, 0, 100000);       /* absent: all runs, as Phoenix */
-    if (limit < 0 || !req_after(r, "ExperimentRun", &after)) return;
+    if (limit < 0 || !as_req_cursor_id(r, "ExperimentRun", &after)) return;
     json_t *rows;
     bool more;
     as_err e;
@@ -308,13 +219,9 @@ static void h_runs(as_req *r) {
         as_reply_err(r, &e);
         return;
     }
-    char cur[AS_GLOBALID_MAX];
     size_t n = json_array_size(rows);
-    if (more && n)
-        as_globalid_encode("ExperimentRun", json_integer_value(json_object_get(
-                               json_array_get(rows, n - 1), "id")), cur);
-    as_reply_page(r, wire_map(rows, wire_run), more && n ? cur : NULL);
-    json_decref(rows);
+    int64_t last = n ? json_integer_value(json_object_get(json_array_get(rows, n - 1), "id")) : 0;
+    as_reply_rows_page(r, rows, more ? last : 0, "ExperimentRun", wire_run);
 }
 
 /* ---- evaluations ------------------------------------------------------- */
@@ -338,15 +245,15 @@ static void h_eval_upsert(as_req *r) {
     } else {
         ev = json_pack("{s:I, s:I, s:I}", "experiment_run_id", (json_int_t)run,
                        "start_time", (json_int_t)start, "end_time", (json_int_t)end);
-        copy_field(ev, body, "name");
-        copy_field(ev, body, "annotator_kind");
-        copy_field(ev, body, "error");
-        copy_field(ev, body, "trace_id");
+        wire_copy_field(ev, body, "name");
+        wire_copy_field(ev, body, "annotator_kind");
+        wire_copy_field(ev, body, "error");
+        wire_copy_field(ev, body, "trace_id");
         if (has_result) {
-            copy_field(ev, result, "label");
-            copy_field(ev, result, "score");
-            copy_field(ev, result, "explanation");
-            copy_field(ev, result, "metadata");    /* the TS client sends it here */
+            wire_copy_field(ev, result, "label");
+            wire_copy_field(ev, result, "score");
+            wire_copy_field(ev, result, "explanation");
+            wire_copy_field(ev, result, "metadata");    /* the TS client sends it here */
             json_t *score = json_object_get(result, "score");
             if (json_is_boolean(score))             /* as Phoenix's float field: 1 / 0 */
                 json_object_set_new(ev, "score", json_real(json_is_true(score) ? 1.0 : 0.0));
@@ -367,7 +274,7 @@ static void h_incomplete_runs(as_req *r) {
     int64_t id, after;
     if (!req_experiment(r, &id)) return;
     int limit = as_req_limit(r, PAGE_DEFAULT, PAGE_MAX);
-    if (limit < 0 || !req_after(r, "DatasetExample", &after)) return;
+    if (limit < 0 || !as_req_cursor_id(r, "DatasetExample", &after)) return;
     json_t *rows;
     bool more;
     as_err e;
@@ -386,9 +293,7 @@ static void h_incomplete_runs(as_req *r) {
                                               "repetition_numbers",
                                               json_object_get(x, "repetition_numbers")));
     }
-    char cur[AS_GLOBALID_MAX];
-    if (more) as_globalid_encode("DatasetExample", last, cur);
-    as_reply_page(r, data, more ? cur : NULL);
+    as_reply_page_id(r, data, more ? last : 0, "DatasetExample");
     json_decref(rows);
 }
 
@@ -402,11 +307,12 @@ static void h_incomplete_evals(as_req *r) {
         return;
     }
     if (n > MAX_EVAL_NAMES) {
-        fail(r, AS_EUNPROCESSABLE, "at most %d evaluation_name values", MAX_EVAL_NAMES);
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "at most %d evaluation_name values",
+                        MAX_EVAL_NAMES);
         return;
     }
     int limit = as_req_limit(r, PAGE_DEFAULT, PAGE_MAX);
-    if (limit < 0 || !req_after(r, "ExperimentRun", &after)) return;
+    if (limit < 0 || !as_req_cursor_id(r, "ExperimentRun", &after)) return;
     as_str_list nl = { names, n };
     json_t *rows;
     bool more;
@@ -429,24 +335,30 @@ static void h_incomplete_evals(as_req *r) {
                                               "evaluation_names",
                                               json_object_get(x, "evaluation_names")));
     }
-    char cur[AS_GLOBALID_MAX];
-    if (more) as_globalid_encode("ExperimentRun", last, cur);
-    as_reply_page(r, data, more ? cur : NULL);
+    as_reply_page_id(r, data, more ? last : 0, "ExperimentRun");
     json_decref(rows);
 }
 
 /* ---- exports ----------------------------------------------------------- */
 
-/* The export rows of {experiment_id}; replies on failure. */
-static json_t *export_rows(as_req *r) {
+/* The export rows of {experiment_id}; replies on failure.  The download
+ * is named after the experiment: "<name>.<ext>". */
+static json_t *export_rows(as_req *r, const char *ext) {
     int64_t id;
     if (!req_experiment(r, &id)) return NULL;
-    json_t *rows;
+    json_t *rows, *exp = NULL;
     as_err e;
     if (as_store_experiment_export(r->srv->store, id, &rows, &e) != AS_OK) {
         as_reply_err(r, &e);
         return NULL;
     }
+    if (as_store_experiment_get(r->srv->store, id, &exp, &e) != AS_OK) {
+        json_decref(rows);
+        as_reply_err(r, &e);
+        return NULL;
+    }
+    as_reply_attachment(r, json_string_value(json_object_get(exp, "name")), ext);
+    json_decref(exp);
     return rows;
 }
 
@@ -457,21 +369,21 @@ static json_t *export_record(const json_t *x) {
                               json_integer_value(json_object_get(run, "start_time"))) / 1e6;
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:f, s:o, s:o, s:o, s:o, s:o}",
                      "example_id", wire_gid("DatasetExample", run, "dataset_example_id"),
-                     "repetition_number", get(run, "repetition_number"),
-                     "input", get(ex, "input"),
-                     "reference_output", get(ex, "output"),
-                     "output", get(run, "output"),
-                     "error", get(run, "error"),
+                     "repetition_number", wire_copy(run, "repetition_number"),
+                     "input", wire_copy(ex, "input"),
+                     "reference_output", wire_copy(ex, "output"),
+                     "output", wire_copy(run, "output"),
+                     "error", wire_copy(run, "error"),
                      "latency_ms", latency,
                      "start_time", wire_time(run, "start_time"),
                      "end_time", wire_time(run, "end_time"),
-                     "trace_id", get(run, "trace_id"),
-                     "prompt_token_count", get(run, "prompt_token_count"),
-                     "completion_token_count", get(run, "completion_token_count"));
+                     "trace_id", wire_copy(run, "trace_id"),
+                     "prompt_token_count", wire_copy(run, "prompt_token_count"),
+                     "completion_token_count", wire_copy(run, "completion_token_count"));
 }
 
 static void h_json(as_req *r) {
-    json_t *rows = export_rows(r);
+    json_t *rows = export_rows(r, "json");
     if (!rows) return;
     json_t *out = json_array(), *x;
     size_t i;
@@ -520,7 +432,7 @@ static void csv_value(as_buf *b, const json_t *v) {
 }
 
 static void h_csv(as_req *r) {
-    json_t *rows = export_rows(r);
+    json_t *rows = export_rows(r, "csv");
     if (!rows) return;
     /* evaluation columns: every name that occurs, sorted */
     json_t *names = json_object(), *x, *ev;

@@ -54,9 +54,7 @@ static bool opt_string(as_req *r, json_t *body, const char *field, const char **
     *out = NULL;
     if (!v || json_is_null(v)) return true;
     if (!json_is_string(v)) {
-        char msg[128];
-        snprintf(msg, sizeof(msg), "'%s' must be a string", field);
-        as_reply_error(r, AS_EUNPROCESSABLE, msg);
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "'%s' must be a string", field);
         return false;
     }
     *out = json_string_value(v);

@@ -14,7 +14,6 @@
  * targets are span ids (16 hex), trace ids (32 hex) or DatasetExample
  * GlobalIDs, resolved here before the store call that writes them.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,22 +35,6 @@
 #define LEASE_DEFAULT_S 600
 #define LEASE_MAX_S 86400
 
-static void reply_fmt(as_req *r, as_rc rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void reply_fmt(as_req *r, as_rc rc, const char *fmt, ...) {
-    char msg[AS_ERR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    as_reply_error(r, rc, msg);
-}
-
-static json_t *copy(const json_t *row, const char *f) {
-    json_t *v = json_object_get(row, f);
-    return v ? json_incref(v) : json_null();
-}
-
 static json_t *time_or_null(const json_t *row, const char *f) {
     return json_is_integer(json_object_get(row, f)) ? wire_time(row, f) : json_null();
 }
@@ -61,13 +44,13 @@ static json_t *time_or_null(const json_t *row, const char *f) {
 static json_t *wire_queue(const json_t *row) {
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "id", wire_gid("AnnotationQueue", row, "id"),
-                     "name", copy(row, "name"),
-                     "description", copy(row, "description"),
-                     "instructions", copy(row, "instructions"),
-                     "required", copy(row, "required"),
+                     "name", wire_copy(row, "name"),
+                     "description", wire_copy(row, "description"),
+                     "instructions", wire_copy(row, "instructions"),
+                     "required", wire_copy(row, "required"),
                      "annotation_configs", wire_map(json_object_get(row, "annotation_configs"),
                                                     wire_annotation_config),
-                     "progress", copy(row, "progress"),
+                     "progress", wire_copy(row, "progress"),
                      "created_at", wire_time(row, "created_at"),
                      "updated_at", wire_time(row, "updated_at"));
 }
@@ -79,7 +62,7 @@ static json_t *wire_target(const json_t *item) {
     if (strcmp(kind, "example") == 0)
         return json_pack("{s:o}", "example_id", wire_gid("DatasetExample", item, "target_id"));
     return json_pack("{s:o}", strcmp(kind, "span") == 0 ? "span_id" : "trace_id",
-                     copy(item, "target_key"));
+                     wire_copy(item, "target_key"));
 }
 
 static json_t *wire_item(const json_t *row) {
@@ -88,17 +71,17 @@ static json_t *wire_item(const json_t *row) {
     json_t *x;
     json_array_foreach(json_object_get(row, "responses"), i, x)
         json_array_append_new(resp, json_pack("{s:o, s:o, s:o, s:o, s:o}",
-            "annotator", copy(x, "annotator"), "status", copy(x, "status"),
+            "annotator", wire_copy(x, "annotator"), "status", wire_copy(x, "status"),
             "lease_expires", time_or_null(x, "lease_expires"),
             "created_at", wire_time(x, "created_at"),
             "updated_at", wire_time(x, "updated_at")));
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "id", wire_gid("AnnotationQueueItem", row, "id"),
                      "queue_id", wire_gid("AnnotationQueue", row, "queue_id"),
-                     "kind", copy(row, "kind"),
+                     "kind", wire_copy(row, "kind"),
                      "target", wire_target(row),
-                     "done_count", copy(row, "done_count"),
-                     "complete", copy(row, "complete"),
+                     "done_count", wire_copy(row, "done_count"),
+                     "complete", wire_copy(row, "complete"),
                      "created_at", wire_time(row, "created_at"),
                      "responses", resp);
 }
@@ -112,8 +95,8 @@ static json_t *wire_span_content(const json_t *c) {
     json_t *in = json_object_get(json_object_get(attrs, "input"), "value");
     json_t *out = json_object_get(json_object_get(attrs, "output"), "value");
     return json_pack("{s:o, s:o, s:o, s:o, s:O, s:O, s:o}",
-                     "name", copy(c, "name"), "span_kind", copy(c, "span_kind"),
-                     "span_id", copy(c, "span_id"), "trace_id", copy(c, "trace_id"),
+                     "name", wire_copy(c, "name"), "span_kind", wire_copy(c, "span_kind"),
+                     "span_id", wire_copy(c, "span_id"), "trace_id", wire_copy(c, "trace_id"),
                      "input", in ? in : json_null(), "output", out ? out : json_null(),
                      "attributes", flat ? flat : json_object());
 }
@@ -124,12 +107,12 @@ static json_t *wire_content(const json_t *item) {
     if (!json_is_object(c)) return json_null();
     if (strcmp(kind, "span") == 0) return wire_span_content(c);
     if (strcmp(kind, "trace") == 0)
-        return json_pack("{s:o, s:o}", "trace_id", copy(c, "trace_id"), "root_span",
+        return json_pack("{s:o, s:o}", "trace_id", wire_copy(c, "trace_id"), "root_span",
                          wire_span_content(json_object_get(c, "root_span")));
     return json_pack("{s:o, s:o, s:o, s:o}",
                      "dataset_id", wire_gid("Dataset", c, "dataset_id"),
-                     "input", copy(c, "input"), "output", copy(c, "output"),
-                     "metadata", copy(c, "metadata"));
+                     "input", wire_copy(c, "input"), "output", wire_copy(c, "output"),
+                     "metadata", wire_copy(c, "metadata"));
 }
 
 /* ---- request parsing ----------------------------------------------------- */
@@ -146,7 +129,7 @@ static bool queue_param(as_req *r, int64_t *id) {
 
 static bool item_param(as_req *r, int64_t *id) {
     if (as_globalid_decode(r->params[1], "AnnotationQueueItem", id) && *id > 0) return true;
-    reply_fmt(r, AS_ENOTFOUND, "item '%.100s' not found", r->params[1]);
+    as_reply_errorf(r, AS_ENOTFOUND, "item '%.100s' not found", r->params[1]);
     return false;
 }
 
@@ -154,7 +137,7 @@ static bool opt_text(as_req *r, const json_t *body, const char *field, size_t ma
     json_t *v = json_object_get(body, field);
     if (!v || json_is_null(v) || (json_is_string(v) && json_string_length(v) <= max))
         return true;
-    reply_fmt(r, AS_EUNPROCESSABLE, "'%s' must be a string of at most %zu bytes or null",
+    as_reply_errorf(r, AS_EUNPROCESSABLE, "'%s' must be a string of at most %zu bytes or null",
               field, max);
     return false;
 }
@@ -166,7 +149,7 @@ static const char *annotator_of(as_req *r, const json_t *body) {
         json_string_length(v) <= AS_ANNOTATOR_MAX && !memchr(json_string_value(v), '\0',
                                                              json_string_length(v)))
         return json_string_value(v);
-    reply_fmt(r, AS_EUNPROCESSABLE, "'annotator' must be a name of 1-%d bytes",
+    as_reply_errorf(r, AS_EUNPROCESSABLE, "'annotator' must be a name of 1-%d bytes",
               AS_ANNOTATOR_MAX);
     return NULL;
 }
@@ -177,7 +160,8 @@ static json_t *queue_spec(as_req *r, const json_t *body, bool partial) {
     json_t *name = json_object_get(body, "name");
     if ((!partial || name) && (!json_is_string(name) || json_string_length(name) == 0 ||
                                json_string_length(name) > NAME_MAX_LEN)) {
-        reply_fmt(r, AS_EUNPROCESSABLE, "'name' must be a string of 1-%d bytes", NAME_MAX_LEN);
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "'name' must be a string of 1-%d bytes",
+                        NAME_MAX_LEN);
         return NULL;
     }
     if (!opt_text(r, body, "description", TEXT_MAX_LEN) ||
@@ -186,29 +170,24 @@ static json_t *queue_spec(as_req *r, const json_t *body, bool partial) {
     json_t *req = json_object_get(body, "required");
     if (req && (!json_is_integer(req) || json_integer_value(req) < 1 ||
                 json_integer_value(req) > MAX_REQUIRED)) {
-        reply_fmt(r, AS_EUNPROCESSABLE, "'required' must be an integer from 1 to %d",
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "'required' must be an integer from 1 to %d",
                   MAX_REQUIRED);
         return NULL;
     }
     json_t *cfgs = json_object_get(body, "annotation_configs");
     if ((!partial || cfgs) && (!json_is_array(cfgs) || json_array_size(cfgs) == 0 ||
                                json_array_size(cfgs) > MAX_CONFIGS)) {
-        reply_fmt(r, AS_EUNPROCESSABLE,
+        as_reply_errorf(r, AS_EUNPROCESSABLE,
                   "'annotation_configs' must list 1-%d annotation config ids or names",
                   MAX_CONFIGS);
         return NULL;
     }
     json_t *spec = json_object();
-    static const char *const texts[] = { "name", "description", "instructions" };
-    for (size_t i = 0; i < AS_ARRAY_LEN(texts); i++) {
-        json_t *v = json_object_get(body, texts[i]);
-        if (v) json_object_set(spec, texts[i], v);
-    }
-    if (req) json_object_set(spec, "required", req);
+    wire_copy_field(spec, body, "name");
+    wire_copy_field(spec, body, "description");
+    wire_copy_field(spec, body, "instructions");
+    wire_copy_field(spec, body, "required");
     if (cfgs) {
-        static const char *const types[] = { "CategoricalAnnotationConfig",
-                                             "ContinuousAnnotationConfig",
-                                             "FreeformAnnotationConfig" };
         json_t *list = json_array();
         json_object_set_new(spec, "annotation_configs", list);
         size_t i;
@@ -216,15 +195,14 @@ static json_t *queue_spec(as_req *r, const json_t *body, bool partial) {
         json_array_foreach(cfgs, i, v) {
             const char *s = json_string_value(v);
             if (!s || !*s) {
-                reply_fmt(r, AS_EUNPROCESSABLE,
+                as_reply_errorf(r, AS_EUNPROCESSABLE,
                           "annotation_configs[%zu] must be an annotation config id or name", i);
                 json_decref(spec);
                 return NULL;
             }
-            int64_t id = 0;
-            for (size_t k = 0; k < AS_ARRAY_LEN(types) && id == 0; k++)
-                if (!as_globalid_decode(s, types[k], &id)) id = 0;
-            json_array_append_new(list, id ? json_integer(id) : json_string(s));
+            int64_t id;
+            json_array_append_new(list, wire_config_gid_decode(s, &id) ? json_integer(id)
+                                                                       : json_string(s));
         }
     }
     return spec;
@@ -232,18 +210,10 @@ static json_t *queue_spec(as_req *r, const json_t *body, bool partial) {
 
 /* ---- queues --------------------------------------------------------------- */
 
-static void reply_queue(as_req *r, as_rc rc, json_t *row, const as_err *e) {
-    if (rc != AS_OK) { as_reply_err(r, e); return; }
-    as_reply_data(r, wire_queue(row));
-    json_decref(row);
-}
-
 /* ?limit and ?cursor (a GlobalID of `type`) of a list; false after a reply. */
 static bool page_params(as_req *r, const char *type, int *limit, int64_t *after) {
     if ((*limit = as_req_limit(r, 100, 1000)) < 0) return false;
-    if (wire_gid_cursor(as_req_query(r, "cursor"), type, after)) return true;
-    as_reply_error(r, AS_EUNPROCESSABLE, "cursor is not one this server issued");
-    return false;
+    return as_req_page_cursor(r, type, after);
 }
 
 /* Answer a page of rows (taken) shaped by shape, or the store's error. */
@@ -280,7 +250,7 @@ static void write_queue(as_req *r, int64_t id) {
         as_err e;
         as_rc rc = id ? as_store_queue_update(r->srv->store, id, spec, &row, &e)
                       : as_store_queue_create(r->srv->store, spec, &row, &e);
-        reply_queue(r, rc, row, &e);
+        as_reply_row(r, rc, row, wire_queue, &e);
         json_decref(spec);
     }
     json_decref(body);
@@ -299,18 +269,14 @@ static void h_queue_get(as_req *r) {
     json_t *row = NULL;
     as_err e;
     as_rc rc = as_store_queue_get(r->srv->store, id, &row, &e);
-    reply_queue(r, rc, row, &e);
+    as_reply_row(r, rc, row, wire_queue, &e);
 }
 
 static void h_queue_delete(as_req *r) {
     int64_t id;
     if (!queue_param(r, &id)) return;
     as_err e;
-    if (as_store_queue_delete(r->srv->store, id, &e) != AS_OK) {
-        as_reply_err(r, &e);
-        return;
-    }
-    as_reply_text(r, 204, "text/plain", "");
+    as_reply_done(r, as_store_queue_delete(r->srv->store, id, &e), &e);
 }
 
 static void h_queue_progress(as_req *r) {
@@ -328,12 +294,6 @@ static void h_queue_progress(as_req *r) {
 
 /* ---- items ---------------------------------------------------------------- */
 
-/* s is exactly 2n hex digits (an OTel span id for n = 8, trace id for 16). */
-static bool is_hex(const char *s, size_t n) {
-    uint8_t b[16];
-    return n <= 2 * sizeof(b) && strlen(s) == n && as_hex_decode(s, n, b, n / 2);
-}
-
 /* Parse and resolve items[] into targets; replies and returns false on a
  * malformed (422) or unknown (404) target. */
 static bool parse_items(as_req *r, const json_t *items, as_queue_target *t) {
@@ -348,14 +308,15 @@ static bool parse_items(as_req *r, const json_t *items, as_queue_target *t) {
         const char *id = json_string_value(json_object_get(it, "id"));
         if (!kind || (strcmp(kind, "span") != 0 && strcmp(kind, "trace") != 0 &&
                       strcmp(kind, "example") != 0)) {
-            reply_fmt(r, AS_EUNPROCESSABLE, "items[%zu].kind must be span, trace or example", i);
+            as_reply_errorf(r, AS_EUNPROCESSABLE,
+                            "items[%zu].kind must be span, trace or example", i);
             ok = false;
         } else if (!id) {
-            reply_fmt(r, AS_EUNPROCESSABLE, "items[%zu].id must be a string", i);
+            as_reply_errorf(r, AS_EUNPROCESSABLE, "items[%zu].id must be a string", i);
             ok = false;
         } else if (strcmp(kind, "span") == 0) {
-            if (!(ok = is_hex(id, 16)))
-                reply_fmt(r, AS_EUNPROCESSABLE, "items[%zu].id: '%.100s' is not a span id "
+            if (!(ok = as_is_hex(id, 16)))
+                as_reply_errorf(r, AS_EUNPROCESSABLE, "items[%zu].id: '%.100s' is not a span id "
                           "(16 hex digits)", i, id);
             t[i].kind = AS_QITEM_SPAN;
             span_keys[ns] = id;
@@ -363,21 +324,21 @@ static bool parse_items(as_req *r, const json_t *items, as_queue_target *t) {
         } else if (strcmp(kind, "trace") == 0) {
             t[i].kind = AS_QITEM_TRACE;
             json_t *row = NULL;
-            as_rc rc = is_hex(id, 32) ? as_store_trace_get(r->srv->store, 0, id, &row, &e)
+            as_rc rc = as_is_hex(id, 32) ? as_store_trace_get(r->srv->store, 0, id, &row, &e)
                                       : AS_EINVAL;
             if (rc == AS_OK) t[i].rowid = json_integer_value(json_object_get(row, "id"));
             else if (rc == AS_EINVAL)
-                reply_fmt(r, AS_EUNPROCESSABLE, "items[%zu].id: '%.100s' is not a trace id "
+                as_reply_errorf(r, AS_EUNPROCESSABLE, "items[%zu].id: '%.100s' is not a trace id "
                           "(32 hex digits)", i, id);
             else if (rc == AS_ENOTFOUND)
-                reply_fmt(r, rc, "items[%zu]: trace '%.100s' not found", i, id);
+                as_reply_errorf(r, rc, "items[%zu]: trace '%.100s' not found", i, id);
             else as_reply_err(r, &e);
             ok = rc == AS_OK;
             json_decref(row);
         } else {
             t[i].kind = AS_QITEM_EXAMPLE;
             if (!(ok = as_globalid_decode(id, "DatasetExample", &t[i].rowid)))
-                reply_fmt(r, AS_EUNPROCESSABLE, "items[%zu].id: '%.100s' is not a "
+                as_reply_errorf(r, AS_EUNPROCESSABLE, "items[%zu].id: '%.100s' is not a "
                           "DatasetExample id", i, id);
         }
     }
@@ -390,7 +351,7 @@ static bool parse_items(as_req *r, const json_t *items, as_queue_target *t) {
         for (size_t k = 0; ok && k < ns; k++) {
             t[span_at[k]].rowid = refs[k].rowid;
             if (refs[k].rowid == 0) {
-                reply_fmt(r, AS_ENOTFOUND, "items[%zu]: span '%.100s' not found", span_at[k],
+                as_reply_errorf(r, AS_ENOTFOUND, "items[%zu]: span '%.100s' not found", span_at[k],
                           span_keys[k]);
                 ok = false;
             }
@@ -410,7 +371,7 @@ static void h_items_add(as_req *r) {
     json_t *items = json_object_get(body, "items");
     size_t n = json_array_size(items);
     if (!json_is_array(items) || n == 0 || n > MAX_ITEMS) {
-        reply_fmt(r, AS_EUNPROCESSABLE, "'items' must be an array of 1-%d {kind, id}",
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "'items' must be an array of 1-%d {kind, id}",
                   MAX_ITEMS);
         json_decref(body);
         return;
@@ -468,7 +429,7 @@ static void h_queue_next(as_req *r) {
     json_t *ls = json_object_get(body, "lease_seconds");
     if (annotator && ls && (!json_is_integer(ls) || json_integer_value(ls) < 1 ||
                             json_integer_value(ls) > LEASE_MAX_S)) {
-        reply_fmt(r, AS_EUNPROCESSABLE, "'lease_seconds' must be an integer from 1 to %d",
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "'lease_seconds' must be an integer from 1 to %d",
                   LEASE_MAX_S);
         annotator = NULL;
     }
@@ -488,7 +449,7 @@ static void h_queue_next(as_req *r) {
             json_object_set_new(out, "annotation_configs",
                                 wire_map(json_object_get(queue, "annotation_configs"),
                                          wire_annotation_config));
-            json_object_set_new(out, "instructions", copy(queue, "instructions"));
+            json_object_set_new(out, "instructions", wire_copy(queue, "instructions"));
             as_reply_data(r, out);
         }
     }
@@ -511,7 +472,7 @@ static bool parse_answers(as_req *r, const json_t *list, as_queue_answer *a) {
                         : expl && !json_is_null(expl) && !json_is_string(expl) ? "explanation"
                         : NULL;
         if (bad) {
-            reply_fmt(r, AS_EUNPROCESSABLE, "annotations[%zu].%s must be a %s", i, bad,
+            as_reply_errorf(r, AS_EUNPROCESSABLE, "annotations[%zu].%s must be a %s", i, bad,
                       strcmp(bad, "score") == 0 ? "number" : "string");
             return false;
         }
@@ -520,12 +481,6 @@ static bool parse_answers(as_req *r, const json_t *list, as_queue_answer *a) {
         if (json_is_number(score)) { a[i].has_score = true; a[i].score = json_number_value(score); }
     }
     return true;
-}
-
-static void reply_item(as_req *r, as_rc rc, json_t *item, const as_err *e) {
-    if (rc != AS_OK) { as_reply_err(r, e); return; }
-    as_reply_data(r, wire_item(item));
-    json_decref(item);
 }
 
 static void h_item_submit(as_req *r) {
@@ -540,7 +495,7 @@ static void h_item_submit(as_req *r) {
     as_queue_answer *a = calloc(n ? n : 1, sizeof(*a));
     bool ok = annotator != NULL;
     if (ok && ((list && !json_is_array(list)) || n > MAX_ANSWERS)) {
-        reply_fmt(r, AS_EUNPROCESSABLE, "'annotations' must be an array of at most %d "
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "'annotations' must be an array of at most %d "
                   "{name, label?, score?, explanation?}", MAX_ANSWERS);
         ok = false;
     }
@@ -559,7 +514,7 @@ static void h_item_submit(as_req *r) {
         as_err e;
         as_rc rc = as_store_queue_submit(r->srv->store, qid, iid, annotator, a, n,
                                          json_string_value(note), &item, &e);
-        reply_item(r, rc, item, &e);
+        as_reply_row(r, rc, item, wire_item, &e);
     }
     free(a);
     json_decref(body);
@@ -575,7 +530,7 @@ static void h_item_skip(as_req *r) {
         json_t *item = NULL;
         as_err e;
         as_rc rc = as_store_queue_skip(r->srv->store, qid, iid, annotator, &item, &e);
-        reply_item(r, rc, item, &e);
+        as_reply_row(r, rc, item, wire_item, &e);
     }
     json_decref(body);
 }

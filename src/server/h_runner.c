@@ -21,43 +21,13 @@
 
 /* A path id: the GlobalID of `type`, or a plain rowid.  Replies 404. */
 static bool path_id(as_req *r, const char *s, const char *type, int64_t *id) {
-    *id = 0;
-    if (as_globalid_decode(s, type, id) && *id > 0) return true;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (*s && !*end && v > 0) {
-        *id = v;
-        return true;
-    }
-    char msg[160];
-    snprintf(msg, sizeof msg, "no %s with id '%.64s'", type, s);
-    as_reply_error(r, AS_ENOTFOUND, msg);
+    if (as_id_parse(s, type, id)) return true;
+    as_reply_errorf(r, AS_ENOTFOUND, "no %s with id '%.64s'", type, s);
     return false;
 }
 
-/* Phoenix's Experiment shape, plus the runner's status fields. */
-static json_t *wire_run_experiment(const json_t *row) {
-    json_t *o = json_object();
-    json_object_set_new(o, "id", wire_gid("Experiment", row, "id"));
-    json_object_set_new(o, "dataset_id", wire_gid("Dataset", row, "dataset_id"));
-    json_object_set_new(o, "dataset_version_id",
-                        wire_gid("DatasetVersion", row, "dataset_version_id"));
-    static const char *const copy[] = {
-        "name", "description", "repetitions", "metadata", "project_name", "example_count",
-        "successful_run_count", "failed_run_count", "missing_run_count", "status",
-        "status_message", "runner", NULL,
-    };
-    for (size_t i = 0; copy[i]; i++) {
-        json_t *v = json_object_get(row, copy[i]);
-        json_object_set(o, copy[i], v ? v : json_null());
-    }
-    json_object_set_new(o, "created_at", wire_time(row, "created_at"));
-    json_object_set_new(o, "updated_at", wire_time(row, "updated_at"));
-    return o;
-}
-
 static void reply_experiment(as_req *r, int status, json_t *row) {
-    json_t *body = json_pack("{s:o}", "data", wire_run_experiment(row));
+    json_t *body = json_pack("{s:o}", "data", wire_experiment(row));
     json_decref(row);
     as_reply_json(r, status, body);
 }
@@ -100,13 +70,9 @@ static void h_run_start(as_req *r) {
     const char *err_field = NULL;
     json_t *ver = json_object_get(create, "version_id");
     if (ver && json_is_string(ver)) {
-        int64_t vid = 0;
-        if (!as_globalid_decode(json_string_value(ver), "DatasetVersion", &vid)) {
-            char *end;
-            long long n = strtoll(json_string_value(ver), &end, 10);
-            if (*json_string_value(ver) && !*end && n > 0) vid = n;
-        }
-        if (vid > 0) json_object_set_new(create, "version_id", json_integer(vid));
+        int64_t vid;
+        if (as_id_parse(json_string_value(ver), "DatasetVersion", &vid))
+            json_object_set_new(create, "version_id", json_integer(vid));
         else err_field = "version_id must be a DatasetVersion id";
     } else if (ver && !json_is_null(ver) && !json_is_integer(ver)) {
         err_field = "version_id must be a DatasetVersion id";

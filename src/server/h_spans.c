@@ -59,20 +59,16 @@ static bool parse_params(as_req *r, span_params *p) {
     for (size_t i = 0; i < p->q.kinds.n; i++) {
         if (strcmp(as_span_kind_canonical(p->q.kinds.v[i]), p->q.kinds.v[i]) != 0 &&
             strcmp(p->q.kinds.v[i], "UNKNOWN") != 0) {
-            char msg[200];
-            snprintf(msg, sizeof(msg), "span_kind '%.40s' is not one of LLM, CHAIN, TOOL, "
-                     "AGENT, RETRIEVER, EMBEDDING, RERANKER, GUARDRAIL, EVALUATOR, PROMPT, "
-                     "UNKNOWN", p->q.kinds.v[i]);
-            as_reply_error(r, AS_EUNPROCESSABLE, msg);
+            as_reply_errorf(r, AS_EUNPROCESSABLE, "span_kind '%.40s' is not one of LLM, CHAIN, TOOL, "
+                            "AGENT, RETRIEVER, EMBEDDING, RERANKER, GUARDRAIL, EVALUATOR, PROMPT, "
+                            "UNKNOWN", p->q.kinds.v[i]);
             return false;
         }
     }
     for (size_t i = 0; i < p->q.status_codes.n; i++) {
         const char *c = p->q.status_codes.v[i];
         if (strcmp(c, "OK") != 0 && strcmp(c, "ERROR") != 0 && strcmp(c, "UNSET") != 0) {
-            char msg[160];
-            snprintf(msg, sizeof(msg), "status_code '%.40s' is not one of OK, ERROR, UNSET", c);
-            as_reply_error(r, AS_EUNPROCESSABLE, msg);
+            as_reply_errorf(r, AS_EUNPROCESSABLE, "status_code '%.40s' is not one of OK, ERROR, UNSET", c);
             return false;
         }
     }
@@ -82,20 +78,16 @@ static bool parse_params(as_req *r, span_params *p) {
     for (size_t i = 0; i < na; i++) {
         const char *colon = strchr(p->attr[i], ':');
         if (!colon || colon == p->attr[i] || colon[1] == '\0') {
-            char msg[200];
-            snprintf(msg, sizeof(msg), "attribute filter '%.100s' must look like key:value",
-                     p->attr[i]);
-            as_reply_error(r, AS_EUNPROCESSABLE, msg);
+            as_reply_errorf(r, AS_EUNPROCESSABLE, "attribute filter '%.100s' must look like key:value",
+                            p->attr[i]);
             return false;
         }
         const char *val = colon + 1;
         json_t *v = json_loads(val, JSON_DECODE_ANY, NULL);
         if (json_is_object(v) || json_is_array(v)) {
             json_decref(v);
-            char msg[200];
-            snprintf(msg, sizeof(msg), "attribute filter '%.100s': the value must be a "
-                     "string, number, boolean or null", p->attr[i]);
-            as_reply_error(r, AS_EUNPROCESSABLE, msg);
+            as_reply_errorf(r, AS_EUNPROCESSABLE, "attribute filter '%.100s': the value must be a "
+                            "string, number, boolean or null", p->attr[i]);
             return false;
         }
         if (!v) v = json_string(val);         /* not JSON: a plain string */

@@ -91,9 +91,7 @@ static bool find_trace(as_req *r, const char *ident, int64_t *id) {
                    ? as_store_trace_get(r->srv->store, rowid, NULL, &row, &e)
                    : as_store_trace_get(r->srv->store, 0, ident, &row, &e);
     if (rc != AS_OK) {
-        char msg[200];
-        snprintf(msg, sizeof(msg), "trace '%.100s' not found", ident);
-        if (rc == AS_ENOTFOUND) as_reply_error(r, rc, msg);
+        if (rc == AS_ENOTFOUND) as_reply_errorf(r, rc, "trace '%.100s' not found", ident);
         else as_reply_err(r, &e);
         return false;
     }
@@ -154,9 +152,7 @@ static bool get_session(as_req *r, json_t **row) {
     as_err e;
     as_rc rc = find_session(r, ident, row, &e);
     if (rc == AS_OK) return true;
-    char msg[200];
-    snprintf(msg, sizeof(msg), "session '%.100s' not found", ident);
-    if (rc == AS_ENOTFOUND) as_reply_error(r, rc, msg);
+    if (rc == AS_ENOTFOUND) as_reply_errorf(r, rc, "session '%.100s' not found", ident);
     else as_reply_err(r, &e);
     return false;
 }

@@ -2,8 +2,9 @@
  * reply.c - the reply and request helpers every handler shares: the one
  * mapping from as_rc to HTTP status, the {"data": ...} envelope, JSON error
  * bodies ({"detail": message, "code": name}), and parsing of the common
- * query parameters (limit, times, project identifiers).
+ * query parameters (limit, times, cursors, project and other identifiers).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "assay/otlp.h"
 #include "assay/timefmt.h"
 #include "server.h"
+#include "wire.h"
 
 int as_http_status(as_rc rc) {
     switch (rc) {
@@ -72,7 +74,55 @@ void as_reply_error(as_req *r, as_rc rc, const char *msg) {
                   json_pack("{s:s, s:s}", "detail", msg, "code", as_rc_name(rc)));
 }
 
+void as_reply_errorf(as_req *r, as_rc rc, const char *fmt, ...) {
+    char msg[AS_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    as_reply_error(r, rc, msg);
+}
+
 void as_reply_err(as_req *r, const as_err *err) { as_reply_error(r, err->code, err->msg); }
+
+void as_reply_row(as_req *r, as_rc rc, json_t *row, json_t *(*shape)(const json_t *),
+                  const as_err *err) {
+    if (rc != AS_OK) { as_reply_err(r, err); return; }
+    as_reply_data(r, shape(row));
+    json_decref(row);
+}
+
+void as_reply_done(as_req *r, as_rc rc, const as_err *err) {
+    if (rc != AS_OK) as_reply_err(r, err);
+    else as_reply_text(r, 204, "text/plain", "");
+}
+
+void as_reply_page_id(as_req *r, json_t *data, int64_t next, const char *type) {
+    char cur[AS_GLOBALID_MAX];
+    if (next) as_globalid_encode(type, next, cur);
+    as_reply_page(r, data, next ? cur : NULL);
+}
+
+void as_reply_rows_page(as_req *r, json_t *rows, int64_t next, const char *type,
+                        json_t *(*shape)(const json_t *)) {
+    json_t *data = wire_map(rows, shape);
+    json_decref(rows);
+    as_reply_page_id(r, data, next, type);
+}
+
+void as_reply_attachment(as_req *r, const char *name, const char *ext) {
+    char safe[160];
+    size_t n = 0;
+    for (const char *p = name ? name : ""; *p && n < sizeof(safe) - 1; p++) {
+        unsigned char c = (unsigned char)*p;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+        safe[n++] = ok ? (char)c : '_';
+    }
+    safe[n] = '\0';
+    snprintf(r->content_disposition, sizeof(r->content_disposition),
+             "attachment; filename=\"%s.%s\"", n ? safe : "download", ext);
+}
 
 json_t *as_req_json_body(as_req *r) {
     json_error_t je;
@@ -82,10 +132,8 @@ json_t *as_req_json_body(as_req *r) {
     }
     json_t *v = json_loadb(r->body.data, r->body.len, 0, &je);
     if (!v) {
-        char msg[300];
-        snprintf(msg, sizeof(msg), "invalid JSON at line %d, column %d: %s",
-                 je.line, je.column, je.text);
-        as_reply_error(r, AS_EINVAL, msg);
+        as_reply_errorf(r, AS_EINVAL, "invalid JSON at line %d, column %d: %s", je.line,
+                        je.column, je.text);
         return NULL;
     }
     if (!json_is_object(v)) {
@@ -102,9 +150,8 @@ int as_req_limit(as_req *r, int def, int max) {
     char *end;
     long v = strtol(s, &end, 10);
     if (*s == '\0' || *end != '\0' || v < 1 || v > max) {
-        char msg[128];
-        snprintf(msg, sizeof(msg), "limit must be an integer from 1 to %d, got '%.40s'", max, s);
-        as_reply_error(r, AS_EUNPROCESSABLE, msg);
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "limit must be an integer from 1 to %d, "
+                        "got '%.40s'", max, s);
         return -1;
     }
     return (int)v;
@@ -115,9 +162,8 @@ bool as_req_time(as_req *r, const char *name, int64_t *ns) {
     *ns = 0;
     if (!s || !*s) return true;
     if (as_time_parse(s, ns)) return true;
-    char msg[160];
-    snprintf(msg, sizeof(msg), "%s must be an ISO 8601 timestamp, got '%.60s'", name, s);
-    as_reply_error(r, AS_EUNPROCESSABLE, msg);
+    as_reply_errorf(r, AS_EUNPROCESSABLE, "%s must be an ISO 8601 timestamp, got '%.60s'",
+                    name, s);
     return false;
 }
 
@@ -131,17 +177,40 @@ bool as_req_project(as_req *r, const char *ident, int64_t *id, json_t **row) {
     else
         rc = as_store_project_get(r->srv->store, 0, ident, &p, &e);
     if (rc != AS_OK) {
-        if (rc == AS_ENOTFOUND) {
-            char msg[300];
-            snprintf(msg, sizeof(msg), "project '%.200s' not found", ident);
-            as_reply_error(r, rc, msg);
-        } else {
-            as_reply_err(r, &e);
-        }
+        if (rc == AS_ENOTFOUND) as_reply_errorf(r, rc, "project '%.200s' not found", ident);
+        else as_reply_err(r, &e);
         return false;
     }
     *id = json_integer_value(json_object_get(p, "id"));
     if (row) *row = p;
     else json_decref(p);
     return true;
+}
+
+bool as_id_parse(const char *s, const char *type, int64_t *id) {
+    if (as_globalid_decode(s, type, id) && *id > 0) return true;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    *id = *s && *end == '\0' && v > 0 ? v : 0;
+    return *id > 0;
+}
+
+bool as_is_hex(const char *s, size_t n) {
+    uint8_t b[16];
+    return n <= 2 * sizeof(b) && strlen(s) == n && as_hex_decode(s, n, b, n / 2);
+}
+
+bool as_req_cursor_id(as_req *r, const char *type, int64_t *id) {
+    const char *c = as_req_query(r, "cursor");
+    *id = 0;
+    if (!c || !*c) return true;
+    if (as_globalid_decode(c, type, id) && *id > 0) return true;
+    as_reply_errorf(r, AS_EUNPROCESSABLE, "cursor is not a %s id", type);
+    return false;
+}
+
+bool as_req_page_cursor(as_req *r, const char *type, int64_t *after) {
+    if (wire_gid_cursor(as_req_query(r, "cursor"), type, after)) return true;
+    as_reply_error(r, AS_EUNPROCESSABLE, "cursor is not one this server issued");
+    return false;
 }

@@ -131,10 +131,28 @@ void as_reply_data(as_req *r, json_t *data);               /* {"data":..} */
 void as_reply_page(as_req *r, json_t *data, const char *next_cursor);
 void as_reply_text(as_req *r, int status, const char *ctype, const char *text);
 void as_reply_error(as_req *r, as_rc rc, const char *msg);
+/* as_reply_error with a printf message (at most AS_ERR_MSG_MAX - 1 bytes). */
+void as_reply_errorf(as_req *r, as_rc rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Messages quote client input and may be cut mid-character; JSON needs
  * valid UTF-8: returns msg, or a copy in buf with non-ASCII bytes as '?'. */
 const char *as_safe_text(const char *msg, char buf[AS_ERR_MSG_MAX]);
 void as_reply_err(as_req *r, const as_err *err);
+/* The outcome of a store call: {"data": shape(row)} (row is taken), or
+ * the call's error. */
+void as_reply_row(as_req *r, as_rc rc, json_t *row, json_t *(*shape)(const json_t *),
+                  const as_err *err);
+/* 204 No Content, or the error of the store call. */
+void as_reply_done(as_req *r, as_rc rc, const as_err *err);
+/* as_reply_page whose next_cursor is the GlobalID of `type` of row
+ * `next` (null when next is 0); as_reply_rows_page: of rows (taken),
+ * shaped by shape. */
+void as_reply_page_id(as_req *r, json_t *data, int64_t next, const char *type);
+void as_reply_rows_page(as_req *r, json_t *rows, int64_t next, const char *type,
+                        json_t *(*shape)(const json_t *));
+/* Downloads: Content-Disposition "attachment; filename="NAME.EXT"", with
+ * every byte of name but letters, digits, '-', '_' and '.' as '_'. */
+void as_reply_attachment(as_req *r, const char *name, const char *ext);
 /* Parse the JSON body as an object; on failure replies 400/422 and
  * returns NULL. */
 json_t *as_req_json_body(as_req *r);
@@ -142,6 +160,18 @@ json_t *as_req_json_body(as_req *r);
 int as_req_limit(as_req *r, int def, int max);
 /* ?name= as ISO 8601 into ns (0 if absent); replies 422 and returns false. */
 bool as_req_time(as_req *r, const char *name, int64_t *ns);
+
+/* ?cursor= naming a row by its GlobalID of `type`: *id = its rowid (0
+ * when absent).  Replies 422 "cursor is not a TYPE id", returns false. */
+bool as_req_cursor_id(as_req *r, const char *type, int64_t *id);
+/* ?cursor= as wire_gid_cursor (the first row of the next page); replies
+ * 422 and returns false on a cursor this server did not issue. */
+bool as_req_page_cursor(as_req *r, const char *type, int64_t *after);
+/* An identifier that is a GlobalID of `type` or a positive rowid (digits);
+ * false (and *id 0) otherwise.  No reply. */
+bool as_id_parse(const char *s, const char *type, int64_t *id);
+/* s is exactly n hex digits (n <= 32: a span id is 16, a trace id 32). */
+bool as_is_hex(const char *s, size_t n);
 
 /* Resolve {project_identifier}: GlobalID or name.  Replies 404 on miss. */
 bool as_req_project(as_req *r, const char *ident, int64_t *id, json_t **row);

@@ -35,14 +35,19 @@ json_t *wire_map(const json_t *rows, json_t *(*shape)(const json_t *)) {
     return out;
 }
 
-static json_t *copy(const json_t *row, const char *f) {
+json_t *wire_copy(const json_t *row, const char *f) {
     json_t *v = json_object_get(row, f);
     return v ? json_incref(v) : json_null();
 }
 
+void wire_copy_field(json_t *dst, const json_t *src, const char *field) {
+    json_t *v = json_object_get(src, field);
+    if (v) json_object_set(dst, field, v);
+}
+
 json_t *wire_project(const json_t *row) {
     return json_pack("{s:o, s:o, s:o}", "id", wire_gid("Project", row, "id"),
-                     "name", copy(row, "name"), "description", copy(row, "description"));
+                     "name", wire_copy(row, "name"), "description", wire_copy(row, "description"));
 }
 
 json_t *wire_span(const json_t *row) {
@@ -51,20 +56,20 @@ json_t *wire_span(const json_t *row) {
         "{s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
         " s:o, s:o, s:o, s:o}",
         "id", wire_gid("Span", row, "id"),
-        "name", copy(row, "name"),
-        "context", "trace_id", copy(row, "trace_id"), "span_id", copy(row, "span_id"),
-        "span_kind", copy(row, "span_kind"),
-        "parent_id", copy(row, "parent_id"),
+        "name", wire_copy(row, "name"),
+        "context", "trace_id", wire_copy(row, "trace_id"), "span_id", wire_copy(row, "span_id"),
+        "span_kind", wire_copy(row, "span_kind"),
+        "parent_id", wire_copy(row, "parent_id"),
         "start_time", wire_time(row, "start_time"),
         "end_time", wire_time(row, "end_time"),
-        "status_code", copy(row, "status_code"),
-        "status_message", copy(row, "status_message"),
+        "status_code", wire_copy(row, "status_code"),
+        "status_message", wire_copy(row, "status_message"),
         "attributes", attrs ? attrs : json_object(),
-        "events", copy(row, "events"),
-        "latency_ms", copy(row, "latency_ms"),
-        "cumulative_error_count", copy(row, "cumulative_error_count"),
-        "cumulative_token_count_prompt", copy(row, "cumulative_token_count_prompt"),
-        "cumulative_token_count_completion", copy(row, "cumulative_token_count_completion"));
+        "events", wire_copy(row, "events"),
+        "latency_ms", wire_copy(row, "latency_ms"),
+        "cumulative_error_count", wire_copy(row, "cumulative_error_count"),
+        "cumulative_token_count_prompt", wire_copy(row, "cumulative_token_count_prompt"),
+        "cumulative_token_count_completion", wire_copy(row, "cumulative_token_count_completion"));
 }
 
 /* OtlpAnyValue of a JSON value: Phoenix's /spans/otlpv1 uses the
@@ -114,23 +119,23 @@ json_t *wire_span_otlp(const json_t *row) {
         if (iso) as_time_parse(iso, &ts);
         json_t *ea = json_object_get(ev, "attributes");
         json_array_append_new(events, json_pack("{s:o, s:I, s:o}",
-            "name", copy(ev, "name"), "time_unix_nano", (json_int_t)ts,
+            "name", wire_copy(ev, "name"), "time_unix_nano", (json_int_t)ts,
             "attributes", ea ? kv_list(ea) : json_array()));
     }
     const char *sc = json_string_value(json_object_get(row, "status_code"));
     int code = sc && strcmp(sc, "OK") == 0 ? 1 : sc && strcmp(sc, "ERROR") == 0 ? 2 : 0;
     json_t *out = json_pack(
         "{s:o, s:o, s:o, s:o, s:i, s:I, s:I, s:o, s:o, s:{s:i, s:o}}",
-        "trace_id", copy(row, "trace_id"),
-        "span_id", copy(row, "span_id"),
-        "parent_span_id", copy(row, "parent_id"),
-        "name", copy(row, "name"),
+        "trace_id", wire_copy(row, "trace_id"),
+        "span_id", wire_copy(row, "span_id"),
+        "parent_span_id", wire_copy(row, "parent_id"),
+        "name", wire_copy(row, "name"),
         "kind", (int)iget(row, "otel_kind"),
         "start_time_unix_nano", (json_int_t)iget(row, "start_time"),
         "end_time_unix_nano", (json_int_t)iget(row, "end_time"),
         "attributes", kv_list(flat ? flat : json_object()),
         "events", events,
-        "status", "code", code, "message", copy(row, "status_message"));
+        "status", "code", code, "message", wire_copy(row, "status_message"));
     json_decref(flat);
     return out;
 }
@@ -138,11 +143,11 @@ json_t *wire_span_otlp(const json_t *row) {
 json_t *wire_trace_span(const json_t *row) {
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "id", wire_gid("Span", row, "id"),
-                     "span_id", copy(row, "span_id"),
-                     "parent_id", copy(row, "parent_id"),
-                     "name", copy(row, "name"),
-                     "span_kind", copy(row, "span_kind"),
-                     "status_code", copy(row, "status_code"),
+                     "span_id", wire_copy(row, "span_id"),
+                     "parent_id", wire_copy(row, "parent_id"),
+                     "name", wire_copy(row, "name"),
+                     "span_kind", wire_copy(row, "span_kind"),
+                     "status_code", wire_copy(row, "status_code"),
                      "start_time", wire_time(row, "start_time"),
                      "end_time", wire_time(row, "end_time"));
 }
@@ -151,16 +156,16 @@ json_t *wire_trace(const json_t *row, json_t *spans) {
     json_t *t = json_pack(
         "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
         "id", wire_gid("Trace", row, "id"),
-        "trace_id", copy(row, "trace_id"),
+        "trace_id", wire_copy(row, "trace_id"),
         "project_id", wire_gid("Project", row, "project_id"),
         "start_time", wire_time(row, "start_time"),
         "end_time", wire_time(row, "end_time"),
-        "latency_ms", copy(row, "latency_ms"),
-        "token_count_prompt", copy(row, "token_count_prompt"),
-        "token_count_completion", copy(row, "token_count_completion"),
-        "token_count_total", copy(row, "token_count_total"),
-        "error_count", copy(row, "error_count"),
-        "span_count", copy(row, "span_count"));
+        "latency_ms", wire_copy(row, "latency_ms"),
+        "token_count_prompt", wire_copy(row, "token_count_prompt"),
+        "token_count_completion", wire_copy(row, "token_count_completion"),
+        "token_count_total", wire_copy(row, "token_count_total"),
+        "error_count", wire_copy(row, "error_count"),
+        "span_count", wire_copy(row, "span_count"));
     json_t *sess = json_object_get(row, "session_rowid");
     json_object_set_new(t, "session_id", json_is_integer(sess)
                                              ? wire_gid("ProjectSession", row, "session_rowid")
@@ -175,18 +180,18 @@ json_t *wire_session(const json_t *row) {
     json_t *tr;
     json_array_foreach(json_object_get(row, "traces"), i, tr)
         json_array_append_new(traces, json_pack("{s:o, s:o, s:o, s:o}",
-            "id", wire_gid("Trace", tr, "id"), "trace_id", copy(tr, "trace_id"),
+            "id", wire_gid("Trace", tr, "id"), "trace_id", wire_copy(tr, "trace_id"),
             "start_time", wire_time(tr, "start_time"), "end_time", wire_time(tr, "end_time")));
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "id", wire_gid("ProjectSession", row, "id"),
-                     "session_id", copy(row, "session_id"),
+                     "session_id", wire_copy(row, "session_id"),
                      "project_id", wire_gid("Project", row, "project_id"),
                      "start_time", wire_time(row, "start_time"),
                      "end_time", wire_time(row, "end_time"),
                      "traces", traces,
-                     "token_count_prompt", copy(row, "token_count_prompt"),
-                     "token_count_completion", copy(row, "token_count_completion"),
-                     "token_count_total", copy(row, "token_count_total"));
+                     "token_count_prompt", wire_copy(row, "token_count_prompt"),
+                     "token_count_completion", wire_copy(row, "token_count_completion"),
+                     "token_count_total", wire_copy(row, "token_count_total"));
 }
 
 void wire_cursor_encode(int64_t a, int64_t b, char out[96]) {
@@ -227,18 +232,28 @@ json_t *wire_annotation(const json_t *row, as_annot_target t) {
         "id", wire_gid(gid[t], row, "id"),
         "created_at", wire_time(row, "created_at"),
         "updated_at", wire_time(row, "updated_at"),
-        "source", copy(row, "source"),
-        "user_id", copy(row, "user_id"),
-        "name", copy(row, "name"),
-        "annotator_kind", copy(row, "annotator_kind"),
-        "result", "label", copy(row, "label"), "score", copy(row, "score"),
-        "explanation", copy(row, "explanation"),
-        "metadata", copy(row, "metadata"),
-        "identifier", copy(row, "identifier"));
+        "source", wire_copy(row, "source"),
+        "user_id", wire_copy(row, "user_id"),
+        "name", wire_copy(row, "name"),
+        "annotator_kind", wire_copy(row, "annotator_kind"),
+        "result", "label", wire_copy(row, "label"), "score", wire_copy(row, "score"),
+        "explanation", wire_copy(row, "explanation"),
+        "metadata", wire_copy(row, "metadata"),
+        "identifier", wire_copy(row, "identifier"));
     json_object_set_new(out, field[t], t == AS_ANNOT_EXAMPLE
                                            ? wire_gid("DatasetExample", row, "target_id")
-                                           : copy(row, "target_key"));
+                                           : wire_copy(row, "target_key"));
     return out;
+}
+
+bool wire_config_gid_decode(const char *s, int64_t *id) {
+    static const char *const types[] = { "CategoricalAnnotationConfig",
+                                         "ContinuousAnnotationConfig",
+                                         "FreeformAnnotationConfig" };
+    *id = 0;
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]) && *id == 0; i++)
+        if (!as_globalid_decode(s, types[i], id)) *id = 0;
+    return *id != 0;
 }
 
 const char *wire_config_gid_type(const char *type) {
@@ -251,17 +266,17 @@ json_t *wire_annotation_config(const json_t *row) {
     const char *type = json_string_value(json_object_get(row, "type"));
     json_t *out = json_pack("{s:o, s:o, s:o, s:o, s:o}",
                             "id", wire_gid(wire_config_gid_type(type), row, "id"),
-                            "name", copy(row, "name"), "type", copy(row, "type"),
-                            "description", copy(row, "description"),
-                            "optimization_direction", copy(row, "optimization_direction"));
+                            "name", wire_copy(row, "name"), "type", wire_copy(row, "type"),
+                            "description", wire_copy(row, "description"),
+                            "optimization_direction", wire_copy(row, "optimization_direction"));
     if (type && strcmp(type, "CATEGORICAL") == 0) {
-        json_object_set_new(out, "values", copy(row, "values"));
+        json_object_set_new(out, "values", wire_copy(row, "values"));
         return out;
     }
-    json_object_set_new(out, "lower_bound", copy(row, "lower_bound"));
-    json_object_set_new(out, "upper_bound", copy(row, "upper_bound"));
+    json_object_set_new(out, "lower_bound", wire_copy(row, "lower_bound"));
+    json_object_set_new(out, "upper_bound", wire_copy(row, "upper_bound"));
     if (type && strcmp(type, "FREEFORM") == 0)
-        json_object_set_new(out, "threshold", copy(row, "threshold"));
+        json_object_set_new(out, "threshold", wire_copy(row, "threshold"));
     return out;
 }
 
@@ -276,4 +291,54 @@ bool wire_gid_cursor(const char *s, const char *type, int64_t *after) {
 void wire_gid_next(const json_t *rows, const char *type, char out[96]) {
     json_t *last = json_array_get(rows, json_array_size(rows) - 1);
     as_globalid_encode(type, iget(last, "id") + 1, out);
+}
+
+/* ---- datasets and experiments ----------------------------------------- */
+
+json_t *wire_experiment(const json_t *row) {
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+                     " s:o, s:o, s:o}",
+                     "id", wire_gid("Experiment", row, "id"),
+                     "dataset_id", wire_gid("Dataset", row, "dataset_id"),
+                     "dataset_version_id", wire_gid("DatasetVersion", row, "dataset_version_id"),
+                     "name", wire_copy(row, "name"),
+                     "description", wire_copy(row, "description"),
+                     "repetitions", wire_copy(row, "repetitions"),
+                     "metadata", wire_copy(row, "metadata"),
+                     "project_name", wire_copy(row, "project_name"),
+                     "created_at", wire_time(row, "created_at"),
+                     "updated_at", wire_time(row, "updated_at"),
+                     "example_count", wire_copy(row, "example_count"),
+                     "successful_run_count", wire_copy(row, "successful_run_count"),
+                     "failed_run_count", wire_copy(row, "failed_run_count"),
+                     "missing_run_count", wire_copy(row, "missing_run_count"),
+                     "status", wire_copy(row, "status"),
+                     "status_message", wire_copy(row, "status_message"),
+                     "runner", wire_copy(row, "runner"));
+}
+
+json_t *wire_run(const json_t *row) {
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                     "id", wire_gid("ExperimentRun", row, "id"),
+                     "experiment_id", wire_gid("Experiment", row, "experiment_id"),
+                     "dataset_example_id", wire_gid("DatasetExample", row, "dataset_example_id"),
+                     "repetition_number", wire_copy(row, "repetition_number"),
+                     "start_time", wire_time(row, "start_time"),
+                     "end_time", wire_time(row, "end_time"),
+                     "output", wire_copy(row, "output"),
+                     "trace_id", wire_copy(row, "trace_id"),
+                     "error", wire_copy(row, "error"));
+}
+
+json_t *wire_example(const json_t *row) {
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                     "id", wire_gid("DatasetExample", row, "id"),
+                     "node_id", wire_gid("DatasetExample", row, "id"),
+                     "input", wire_copy(row, "input"),
+                     "output", wire_copy(row, "output"),
+                     "metadata", wire_copy(row, "metadata"),
+                     "updated_at", wire_time(row, "updated_at"),
+                     "external_id", wire_copy(row, "external_id"),
+                     "source_span_id", wire_copy(row, "source_span_id"),
+                     "splits", wire_copy(row, "splits"));
 }

@@ -18,6 +18,10 @@ json_t *wire_trace_span(const json_t *row);
 json_t *wire_session(const json_t *row);
 json_t *wire_time(const json_t *row, const char *field);
 json_t *wire_gid(const char *type, const json_t *row, const char *field);
+/* row[f] (a new reference), or null when absent. */
+json_t *wire_copy(const json_t *row, const char *f);
+/* dst[field] = src[field] when src has it. */
+void wire_copy_field(json_t *dst, const json_t *src, const char *field);
 /* A new array of shape(row) for every row of rows (borrowed). */
 json_t *wire_map(const json_t *rows, json_t *(*shape)(const json_t *));
 
@@ -35,6 +39,8 @@ json_t *wire_annotation_config(const json_t *row);
 /* The GlobalID type of a config type ("CATEGORICAL" ->
  * "CategoricalAnnotationConfig"). */
 const char *wire_config_gid_type(const char *type);
+/* A GlobalID of any of the three config types: its rowid, or false. */
+bool wire_config_gid_decode(const char *s, int64_t *id);
 
 /* Pages of rows in id order whose cursor is the GlobalID (of `type`) of
  * the first row of the next page.  wire_gid_cursor: NULL or "" -> 0;
@@ -42,5 +48,14 @@ const char *wire_config_gid_type(const char *type);
  * wire_gid_next: the cursor following the last row of rows. */
 bool wire_gid_cursor(const char *s, const char *type, int64_t *after);
 void wire_gid_next(const json_t *rows, const char *type, char out[96]);
+
+/* Experiments (store_experiments.h rows): Phoenix's Experiment with the
+ * server runner's status, status_message and runner fields (null for
+ * experiments a client ran), ExperimentRun, and the DatasetExample of
+ * incomplete-runs / incomplete-evaluations (h_datasets.c streams the
+ * same shape for the examples listing). */
+json_t *wire_experiment(const json_t *row);
+json_t *wire_run(const json_t *row);
+json_t *wire_example(const json_t *row);
 
 #endif

@@ -126,3 +126,24 @@ as_rc as_dataset_json_text(as_buf *b, const json_t *v) {
     default: return as_buf_puts(b, "null");
     }
 }
+
+as_rc as_store_dataset_label_list(as_store *st, json_t **rows, as_err *err) {
+    return DS(st)->label_list(st, rows, err);
+}
+as_rc as_store_dataset_label_create(as_store *st, const char *name,
+                                    const char *description, const char *color,
+                                    json_t **row, as_err *err) {
+    return DS(st)->label_create(st, name, description, color, row, err);
+}
+as_rc as_store_dataset_label_get(as_store *st, int64_t id, const char *name,
+                                 json_t **row, as_err *err) {
+    return DS(st)->label_get(st, id, name, row, err);
+}
+as_rc as_store_dataset_label_delete(as_store *st, int64_t id, as_err *err) {
+    return DS(st)->label_delete(st, id, err);
+}
+as_rc as_store_dataset_set_labels(as_store *st, int64_t dataset_id,
+                                  const int64_t *label_ids, size_t n,
+                                  as_err *err) {
+    return DS(st)->set_labels(st, dataset_id, label_ids, n, err);
+}

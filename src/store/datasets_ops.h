@@ -25,6 +25,12 @@ struct as_dataset_ops {
                     as_err *);
     as_rc (*span_sources)(as_store *, const int64_t *, size_t, json_t **,
                           as_err *);
+    as_rc (*label_list)(as_store *, json_t **, as_err *);
+    as_rc (*label_create)(as_store *, const char *, const char *, const char *,
+                          json_t **, as_err *);
+    as_rc (*label_get)(as_store *, int64_t, const char *, json_t **, as_err *);
+    as_rc (*label_delete)(as_store *, int64_t, as_err *);
+    as_rc (*set_labels)(as_store *, int64_t, const int64_t *, size_t, as_err *);
 };
 
 #endif

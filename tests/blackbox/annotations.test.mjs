@@ -38,17 +38,9 @@ async function ingest(spans, projectName) {
   assert.equal(r.status, 200, `ingest: ${show(r)}${server.diag()}`);
 }
 
-async function getOk(path) {
-  const r = await server.get(path);
-  assert.equal(r.status, 200, `GET ${path}: ${show(r)}${server.diag()}`);
-  return r.json();
-}
+const getOk = (path) => server.getOk(path);
 
-async function postOk(path, body) {
-  const r = await server.postJSON(path, body);
-  assert.equal(r.status, 200, `POST ${path}: ${show(r)}${server.diag()}`);
-  return r.json();
-}
+const postOk = (path, body) => server.postOk(path, body);
 
 function del(path) {
   return server.request("DELETE", path);

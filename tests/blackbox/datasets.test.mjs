@@ -143,10 +143,12 @@ describe("JSON upload and versioning", () => {
     const csv = await server.get(`/v1/datasets/${dsId}/csv`);
     assert.equal(csv.status, 200, show(csv));
     assert.match(csv.headers["content-type"], /text\/csv/);
+    assert.equal(csv.headers["content-disposition"], `attachment; filename="${name}.csv"`);
     const lines = csv.text().trim().split("\r\n");
     assert.equal(lines[0], "example_id,input_q,output_a,metadata_topic");
     assert.match(lines[2], /,capital of Spain\?,Madrid,geo$/);
     const jl = await server.get(`/v1/datasets/${dsId}/jsonl`);
+    assert.equal(jl.headers["content-disposition"], `attachment; filename="${name}.jsonl"`);
     assert.deepEqual(jl.text().trim().split("\n").map((l) => JSON.parse(l)), [
       { input: { q: "what is 2+2?" }, output: { a: "4" }, metadata: { topic: "math" } },
       { input: { q: "capital of Spain?" }, output: { a: "Madrid" }, metadata: { topic: "geo" } },
@@ -159,11 +161,19 @@ describe("JSON upload and versioning", () => {
     });
     assert.equal(c.status, 200, show(c));
     const ft = await server.get(`/v1/datasets/${chat}/jsonl/openai_ft`);
+    assert.equal(ft.headers["content-disposition"], `attachment; filename="${chat}.jsonl"`);
     assert.deepEqual(JSON.parse(ft.text()), {
       messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }],
     });
     const ev = await server.get(`/v1/datasets/${chat}/jsonl/openai_evals`);
+    assert.equal(ev.headers["content-disposition"], `attachment; filename="${chat}.jsonl"`);
     assert.deepEqual(JSON.parse(ev.text()), { messages: [{ role: "user", content: "hi" }], ideal: "hello" });
+    // a name that is not safe in a header: every other byte becomes '_'
+    const o = await upload({ name: `my "odd" name é ${RUN}`, inputs: [{ q: 1 }] });
+    assert.equal(o.status, 200, show(o));
+    const od = await server.get(`/v1/datasets/${o.json().data.dataset_id}/csv`);
+    assert.equal(od.status, 200, show(od));
+    assert.equal(od.headers["content-disposition"], `attachment; filename="my__odd__name____${RUN}.csv"`);
   });
 
   it("errors: 409 conflicting create, 404 unknown dataset, 422 mismatched arrays and bad action", async () => {

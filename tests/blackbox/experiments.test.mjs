@@ -42,11 +42,7 @@ async function settle() {
   while (pending.size) await Promise.allSettled([...pending]);
 }
 
-async function getOk(path) {
-  const r = await server.get(path);
-  assert.equal(r.status, 200, `GET ${path}: ${show(r)}${server.diag()}`);
-  return r.json();
-}
+const getOk = (path) => server.getOk(path);
 
 const QUESTIONS = ["alpha", "beta", "gamma"];
 const ANSWERS = { alpha: "ALPHA", beta: "BETA", gamma: "GAMMA" };
@@ -184,7 +180,9 @@ describe("runExperiment with the TypeScript client", () => {
   });
 
   it("evaluations are stored per run and name with score, label and explanation", async () => {
-    const rows = JSON.parse((await server.get(`/v1/experiments/${experiment.id}/json`)).text());
+    const exported = await server.get(`/v1/experiments/${experiment.id}/json`);
+    assert.equal(exported.headers["content-disposition"], `attachment; filename="upper-${RUN}.json"`);
+    const rows = JSON.parse(exported.text());
     assert.equal(rows.length, 6);
     for (const row of rows) {
       const q = row.input.question;
@@ -313,6 +311,7 @@ describe("runExperiment with the TypeScript client", () => {
     const r = await server.get(`/v1/experiments/${experiment.id}/csv`);
     assert.equal(r.status, 200);
     assert.match(r.headers["content-type"], /^text\/csv/);
+    assert.equal(r.headers["content-disposition"], `attachment; filename="upper-${RUN}.csv"`);
     const lines = r.text().trimEnd().split("\n");
     assert.equal(lines.length, 7);
     const header = lines[0].split(",");

@@ -25,17 +25,9 @@ let datasetId;
 let cfgCorrect; // CATEGORICAL config
 const items = {}; // name → item GlobalID
 
-async function getOk(path) {
-  const r = await server.get(path);
-  assert.equal(r.status, 200, `GET ${path}: ${show(r)}${server.diag()}`);
-  return r.json();
-}
+const getOk = (path) => server.getOk(path);
 
-async function postOk(path, body) {
-  const r = await server.postJSON(path, body);
-  assert.equal(r.status, 200, `POST ${path}: ${show(r)}${server.diag()}`);
-  return r.json();
-}
+const postOk = (path, body) => server.postOk(path, body);
 
 const qpath = (suffix = "") => `/v1/annotation_queues/${enc(queue.id)}${suffix}`;
 const next = (annotator) => server.postJSON(qpath("/next"), { annotator });

@@ -49,11 +49,7 @@ async function ingestProto(req, headers = {}) {
   assert.equal(r.status, 200, `ingest: ${show(r)}${server.diag()}`);
 }
 
-async function getOk(path) {
-  const r = await server.get(path);
-  assert.equal(r.status, 200, `GET ${path}: ${show(r)}${server.diag()}`);
-  return r.json();
-}
+const getOk = (path) => server.getOk(path);
 
 const names = (spans) => spans.map((s) => s.name).sort();
 const enc = encodeURIComponent;

@@ -5,56 +5,16 @@
 // Kills are synchronised on progress output or on the status endpoint,
 // never on sleeps; polling loops wait for a state, with a deadline.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { MockLLM, tmpdir } from "./lib/mock.mjs";
+import { MockLLM, runAssay, tmpdir } from "./lib/mock.mjs";
 import { ASSAY_BIN, AssayServer, scaled } from "./lib/server.mjs";
 
-const live = new Set();
-process.on("exit", () => {
-  for (const p of live) {
-    try {
-      p.kill("SIGKILL");
-    } catch {
-      /* gone */
-    }
-  }
-});
-
 // `assay experiment run ARGS`; onStderr(text so far, proc) sees progress.
-function runCli(args, { env = {}, onStderr, timeoutMs = 60000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const p = spawn(ASSAY_BIN, ["experiment", "run", ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        PATH: process.env.PATH,
-        HOME: env.HOME || process.env.HOME,
-        ASAN_OPTIONS: process.env.ASAN_OPTIONS || "",
-        UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || "",
-        ...env,
-      },
-    });
-    live.add(p);
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d) => (stdout += d));
-    p.stderr.on("data", (d) => {
-      stderr += d;
-      if (onStderr) onStderr(stderr, p);
-    });
-    const timer = setTimeout(() => {
-      p.kill("SIGKILL");
-      reject(new Error(`assay experiment run timed out: ${stderr}`));
-    }, scaled(timeoutMs));
-    p.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      live.delete(p);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+function runCli(args, opts = {}) {
+  return runAssay(["experiment", "run", ...args], opts);
 }
 
 // Poll fn() until it returns a truthy value (a state change), with a deadline.

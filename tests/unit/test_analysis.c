@@ -10,13 +10,12 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "store_fixture.h"
 
 #include "assay/analysis.h"
 #include "assay/hex.h"
 #include "assay/store.h"
 #include "assay/store_analysis.h"
-
-static char dir[64];
 
 /* Four examples in dataset 1, one in dataset 2; experiments:
  *   1 "base"  (1 repetition)  ok: correct x3, incorrect; tone: good, good, bad, bad
@@ -68,39 +67,7 @@ static const char *const fixture =
     "  (4, 'ok', 'incorrect', 'HUMAN', 'alice', 'alice', 0, 0),"
     "  (4, 'ok', 'incorrect', 'HUMAN', 'bob', 'bob', 0, 0);";
 
-static as_store *open_fixture(void) {
-    snprintf(dir, sizeof(dir), "/tmp/assay-test-analysis-XXXXXX");
-    if (!mkdtemp(dir)) abort();
-    as_store_config cfg;
-    as_store_config_defaults(&cfg);
-    cfg.data_dir = dir;
-    cfg.sync_full = false;
-    cfg.read_connections = 2;
-    as_store *st = NULL;
-    as_err err;
-    if (as_store_open(&cfg, &st, &err) != AS_OK) {
-        fprintf(stderr, "open: %s\n", err.msg);
-        abort();
-    }
-    char path[128];
-    snprintf(path, sizeof(path), "%s/assay.db", dir);
-    sqlite3 *db;
-    char *msg = NULL;
-    if (sqlite3_open(path, &db) != SQLITE_OK ||
-        sqlite3_exec(db, fixture, NULL, NULL, &msg) != SQLITE_OK) {
-        fprintf(stderr, "fixture: %s\n", msg ? msg : sqlite3_errmsg(db));
-        abort();
-    }
-    sqlite3_close(db);
-    return st;
-}
-
-static void close_fixture(as_store *st) {
-    as_store_close(st);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
-}
+static as_store *open_fixture(void) { return store_fixture_open("analysis", fixture); }
 
 /* The evaluation named `name` in a summary / comparison array. */
 static json_t *by_name(json_t *arr, const char *name) {
@@ -148,7 +115,7 @@ TEST(resolve_experiment) {
     CHECK_INT(as_analysis_resolve_experiment(st, "dup", &id, &e), AS_ECONFLICT);
     CHECK_INT(as_analysis_resolve_experiment(st, "nobody", &id, &e), AS_ENOTFOUND);
     CHECK(strstr(e.msg, "nobody") != NULL);
-    close_fixture(st);
+    store_fixture_close(st);
 }
 
 TEST(summary_figures) {
@@ -183,7 +150,7 @@ TEST(summary_figures) {
     CHECK_DBL(num(tone, "pass", "rate"), 0.5, 1e-15);
     json_decref(res);
     CHECK_INT(as_analysis_summary(st, 99, &o, &res, &e), AS_ENOTFOUND);
-    close_fixture(st);
+    store_fixture_close(st);
 }
 
 TEST(summary_repetitions) {
@@ -206,7 +173,7 @@ TEST(summary_repetitions) {
     CHECK_DBL(num(s, "flip_probability_mean", NULL), (4.0 / 9 + 4.0 / 9 + 0 + 0.5) / 4, 1e-15);
     CHECK_INT(json_integer_value(json_object_get(s, "unstable_examples")), 3);
     json_decref(res);
-    close_fixture(st);
+    store_fixture_close(st);
 }
 
 TEST(compare_paired) {
@@ -240,9 +207,17 @@ TEST(compare_paired) {
     CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(d, "items"), 0),
                                                 "example_id")), gid);
     json_decref(res);
-    /* against itself: nothing differs, no difference is detectable */
+    /* against itself: nothing differs, but four examples cannot rule out
+     * a difference of 5 points; with a margin of 0.9 they can */
     cand = 1;
     CHECK_INT(as_analysis_compare(st, 1, &cand, 1, &o, &res, &e), AS_OK);
+    c = json_array_get(json_object_get(res, "comparisons"), 0);
+    ok = by_name(json_object_get(c, "evaluations"), "ok");
+    CHECK_STR(json_string_value(json_object_get(ok, "verdict")), "cannot_tell_yet");
+    json_decref(res);
+    o.margin = 0.9;
+    CHECK_INT(as_analysis_compare(st, 1, &cand, 1, &o, &res, &e), AS_OK);
+    o.margin = 0.05;
     c = json_array_get(json_object_get(res, "comparisons"), 0);
     ok = by_name(json_object_get(c, "evaluations"), "ok");
     CHECK_STR(json_string_value(json_object_get(ok, "verdict")), "no_difference_detectable");
@@ -250,7 +225,7 @@ TEST(compare_paired) {
     CHECK_INT(json_integer_value(json_object_get(json_object_get(c, "differing_examples"),
                                                  "total")), 0);
     json_decref(res);
-    close_fixture(st);
+    store_fixture_close(st);
 }
 
 TEST(compare_refusals) {
@@ -267,7 +242,7 @@ TEST(compare_refusals) {
     CHECK_INT(as_analysis_compare(st, 1, &unknown, 1, &o, &res, &e), AS_ENOTFOUND);
     CHECK_INT(as_analysis_compare(st, 77, &empty, 1, &o, &res, &e), AS_ENOTFOUND);
     CHECK_INT(as_analysis_compare(st, 1, &empty, 0, &o, &res, &e), AS_EINVAL);
-    close_fixture(st);
+    store_fixture_close(st);
 }
 
 TEST(agreement_with_humans) {
@@ -306,7 +281,7 @@ TEST(agreement_with_humans) {
                                                                  "counts"), "tp")), 1);
     json_decref(res);
     CHECK_INT(as_analysis_agreement_experiment(st, 42, "ok", NULL, &o, &res, &e), AS_ENOTFOUND);
-    close_fixture(st);
+    store_fixture_close(st);
 }
 
 TEST_MAIN(T(intern_grows_and_finds), T(resolve_experiment), T(summary_figures),

@@ -7,38 +7,13 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "store_fixture.h"
 
 #include "assay/ingest.h"
 #include "assay/store.h"
 #include "assay/store_annotations.h"
 #include "assay/store_datasets.h"
 #include "assay/store_queues.h"
-
-static char dir[64];
-
-static as_store *open_store(void) {
-    snprintf(dir, sizeof(dir), "/tmp/assay-test-annot-XXXXXX");
-    if (!mkdtemp(dir)) abort();
-    as_store_config cfg;
-    as_store_config_defaults(&cfg);
-    cfg.data_dir = dir;
-    cfg.sync_full = false;
-    cfg.read_connections = 2;
-    as_store *st = NULL;
-    as_err err;
-    if (as_store_open(&cfg, &st, &err) != AS_OK) {
-        fprintf(stderr, "open: %s\n", err.msg);
-        abort();
-    }
-    return st;
-}
-
-static void close_store(as_store *st) {
-    as_store_close(st);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
-}
 
 /* Two root spans: trace 0x..01 span 0x..0a and trace 0x..02 span 0x..0b,
  * in project "p"; returns their rowids. */
@@ -59,15 +34,8 @@ static void write_spans(as_store *st, int64_t rowids[2], int64_t *trace0) {
         json_object_set_new(sp->attributes, "input.value", json_string(i ? "q2" : "q1"));
         json_object_set_new(sp->attributes, "output.value", json_string(i ? "a2" : "a1"));
     }
-    as_ingest_job *j = as_ingest_job_new(&b, "p");
+    store_fixture_write(st, &b, "p", NULL);
     as_err err;
-    CHECK_INT(as_ingest_prepare(j, &err), AS_OK);
-    as_ingest_request *r = &j->req;
-    as_rc rc;
-    as_err rerr;
-    CHECK_INT(as_store_write_spans(st, &r, 1, &rc, &rerr, &err), AS_OK);
-    CHECK_INT(rc, AS_OK);
-    as_ingest_job_free(j);
     const char *ids[2] = { "000000000000000a", "000000000000000b" };
     as_span_ref refs[2];
     CHECK_INT(as_store_spans_resolve(st, ids, 2, refs, &err), AS_OK);
@@ -84,14 +52,6 @@ static const char *jstr(const json_t *o, const char *k) {
     return json_string_value(json_object_get(o, k));
 }
 
-static int64_t project_id(as_store *st, const char *name) {
-    json_t *row;
-    as_err err;
-    if (as_store_project_get(st, 0, name, &row, &err) != AS_OK) return 0;
-    int64_t id = jint(row, "id");
-    json_decref(row);
-    return id;
-}
 
 /* ---- configs ------------------------------------------------------------ */
 
@@ -206,7 +166,7 @@ static int64_t make_config(as_store *st, const char *text) {
 }
 
 TEST(config_crud) {
-    as_store *st = open_store();
+    as_store *st = store_fixture_open("annot", NULL);
     as_err err;
     const char *yes_no = "{\"name\":\"ok\",\"type\":\"CATEGORICAL\","
                          "\"optimization_direction\":\"MAXIMIZE\","
@@ -254,7 +214,7 @@ TEST(config_crud) {
     CHECK_STR(jstr(row, "name"), "ok2");
     json_decref(row);
     CHECK_INT(as_store_annotation_config_get(st, id, NULL, &row, &err), AS_ENOTFOUND);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 /* ---- annotations ----------------------------------------------------------- */
@@ -281,10 +241,10 @@ static json_t *list(as_store *st, as_annot_target t, int64_t project,
 }
 
 TEST(annotations_upsert_list_delete) {
-    as_store *st = open_store();
+    as_store *st = store_fixture_open("annot", NULL);
     int64_t spans[2], trace0;
     write_spans(st, spans, &trace0);
-    int64_t p = project_id(st, "p");
+    int64_t p = store_fixture_project_id(st, "p");
     as_err err;
     as_annotation a[3] = {
         { .target = spans[0], .name = "correct", .annotator_kind = "LLM", .label = "yes",
@@ -373,7 +333,7 @@ TEST(annotations_upsert_list_delete) {
                                 .end_ns = 2 };
     CHECK_INT(as_store_annotations_delete(st, &d, &gone, &err), AS_OK);
     CHECK_INT(gone, 0);                     /* created long after 1970 */
-    close_store(st);
+    store_fixture_close(st);
 }
 
 /* ---- queues ------------------------------------------------------------- */
@@ -429,7 +389,7 @@ static int64_t next_item(as_store *st, int64_t q, const char *who, int64_t now) 
 }
 
 TEST(queue_flow) {
-    as_store *st = open_store();
+    as_store *st = store_fixture_open("annot", NULL);
     int64_t spans[2], trace0;
     write_spans(st, spans, &trace0);
     int64_t example = make_example(st);
@@ -535,7 +495,7 @@ TEST(queue_flow) {
 
     /* Annotations: one per annotator (identifier queue:<id>:<name>). */
     bool more;
-    json_t *rows = list(st, AS_ANNOT_SPAN, project_id(st, "p"), spans, 1, "ok", NULL, 10, 0,
+    json_t *rows = list(st, AS_ANNOT_SPAN, store_fixture_project_id(st, "p"), spans, 1, "ok", NULL, 10, 0,
                         &more);
     CHECK_INT(json_array_size(rows), 2);
     char ident[64];
@@ -546,7 +506,7 @@ TEST(queue_flow) {
     CHECK_STR(jstr(json_array_get(rows, 0), "annotator_kind"), "HUMAN");
     CHECK_STR(jstr(json_array_get(rows, 0), "source"), "APP");
     json_decref(rows);
-    rows = list(st, AS_ANNOT_SPAN, project_id(st, "p"), spans, 1, "note", NULL, 10, 0, &more);
+    rows = list(st, AS_ANNOT_SPAN, store_fixture_project_id(st, "p"), spans, 1, "note", NULL, 10, 0, &more);
     CHECK_INT(json_array_size(rows), 1);
     CHECK_STR(jstr(json_array_get(rows, 0), "explanation"), "nice");
     json_decref(rows);
@@ -595,13 +555,13 @@ TEST(queue_flow) {
     json_decref(spec);
     CHECK_INT(as_store_queue_delete(st, q, &err), AS_OK);
     CHECK_INT(as_store_queue_get(st, q, &queue, &err), AS_ENOTFOUND);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 /* A trace item: its content is the root span; required 1 means one lease
  * keeps it from everyone else; answers land on the trace. */
 TEST(queue_trace_item) {
-    as_store *st = open_store();
+    as_store *st = store_fixture_open("annot", NULL);
     int64_t spans[2], trace0;
     write_spans(st, spans, &trace0);
     CHECK(make_config(st, "{\"name\":\"why\",\"type\":\"FREEFORM\"}") > 0);
@@ -631,13 +591,13 @@ TEST(queue_trace_item) {
     json_decref(item);
     CHECK_INT(next_item(st, q, "other", 106), 0);           /* complete */
     bool more;
-    json_t *rows = list(st, AS_ANNOT_TRACE, project_id(st, "p"), &trace0, 1, NULL, NULL, 10, 0,
+    json_t *rows = list(st, AS_ANNOT_TRACE, store_fixture_project_id(st, "p"), &trace0, 1, NULL, NULL, 10, 0,
                         &more);
     CHECK_INT(json_array_size(rows), 1);
     CHECK_STR(jstr(json_array_get(rows, 0), "explanation"), "slow tool call");
     CHECK(json_is_null(json_object_get(json_array_get(rows, 0), "user_id")));
     json_decref(rows);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 TEST_MAIN(T(config_validation), T(config_answers), T(config_crud),

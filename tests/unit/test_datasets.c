@@ -8,36 +8,11 @@
 #include <zlib.h>
 
 #include "harness.h"
+#include "store_fixture.h"
 
 #include "assay/dataset.h"
 #include "assay/hex.h"
 #include "assay/store_datasets.h"
-
-static char dir[64];
-
-static as_store *open_store(void) {
-    snprintf(dir, sizeof(dir), "/tmp/assay-test-ds-XXXXXX");
-    if (!mkdtemp(dir)) abort();
-    as_store_config cfg;
-    as_store_config_defaults(&cfg);
-    cfg.data_dir = dir;
-    cfg.sync_full = false;
-    cfg.read_connections = 2;
-    as_store *st = NULL;
-    as_err err;
-    if (as_store_open(&cfg, &st, &err) != AS_OK) {
-        fprintf(stderr, "open: %s\n", err.msg);
-        abort();
-    }
-    return st;
-}
-
-static void close_store(as_store *st) {
-    as_store_close(st);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
-}
 
 /* Upload a JSON body given as text; returns the rc, fills res/err. */
 static as_rc upload(as_store *st, const char *json, as_upload_result *res, as_err *err) {
@@ -83,7 +58,7 @@ TEST(hash_stable) {
 }
 
 TEST(update_versions) {
-    as_store *st = open_store();
+    as_store *st = store_fixture_open("ds", NULL);
     as_upload_result r;
     as_err e;
     CHECK(upload(st, "{\"action\":\"update\",\"name\":\"d\",\"inputs\":[{\"q\":1},{\"q\":2},{\"q\":3}]}",
@@ -124,11 +99,11 @@ TEST(update_versions) {
     int64_t used;
     bool more;
     CHECK(as_store_dataset_examples(st, &q, &rows, &used, &more, &e) == AS_ENOTFOUND);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 TEST(external_ids_patch) {
-    as_store *st = open_store();
+    as_store *st = store_fixture_open("ds", NULL);
     as_upload_result r;
     as_err e;
     CHECK(upload(st, "{\"action\":\"update\",\"name\":\"d\",\"inputs\":[{\"q\":1},{\"q\":2}],"
@@ -172,11 +147,11 @@ TEST(external_ids_patch) {
     CHECK(as_store_dataset_versions(st, ds, 0, 1, &vers, &next, &e) == AS_OK);
     CHECK_INT(json_integer_value(json_object_get(json_array_get(vers, 0), "id")), before);
     json_decref(vers);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 TEST(actions_and_errors) {
-    as_store *st = open_store();
+    as_store *st = store_fixture_open("ds", NULL);
     as_upload_result r;
     as_err e;
     CHECK(upload(st, "{\"name\":\"d\",\"inputs\":[{\"q\":1}]}", &r, &e) == AS_OK);
@@ -202,11 +177,11 @@ TEST(actions_and_errors) {
     CHECK(upload(st, "{\"action\":\"update\",\"name\":\"d\",\"inputs\":[]}", &r, &e) == AS_OK);
     CHECK_INT(r.deleted, 2);
     CHECK_INPUTS(st, r.dataset_id, 0, "[]");
-    close_store(st);
+    store_fixture_close(st);
 }
 
 TEST(splits_filter) {
-    as_store *st = open_store();
+    as_store *st = store_fixture_open("ds", NULL);
     as_upload_result r;
     as_err e;
     CHECK(upload(st, "{\"name\":\"d\",\"inputs\":[{\"q\":1},{\"q\":2},{\"q\":3}],"
@@ -241,7 +216,7 @@ TEST(splits_filter) {
     CHECK_INT(json_array_size(rows), 1);
     CHECK(!more);
     json_decref(rows);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 static as_rc upload_text(as_store *st, const char *name, const char *text, const char *fname,
@@ -259,7 +234,7 @@ static as_rc upload_text(as_store *st, const char *name, const char *text, const
 }
 
 TEST(files_and_errors) {
-    as_store *st = open_store();
+    as_store *st = store_fixture_open("ds", NULL);
     as_upload_result r;
     as_err e;
     const char *q[] = { "q" };
@@ -302,11 +277,11 @@ TEST(files_and_errors) {
     CHECK(strncmp(out.data, "example_id,input_a,output_b,metadata_m\r\n", 40) == 0);
     CHECK(strstr(out.data, ",1,2,3\r\n") != NULL);
     as_buf_release(&out);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 TEST(gzip_and_multipart) {
-    as_store *st = open_store();
+    as_store *st = store_fixture_open("ds", NULL);
     const char *plain = "q,a\n\"x, y\",1\nz,2\n";
     uLongf zl = 256;
     unsigned char z[256];
@@ -353,11 +328,11 @@ TEST(gzip_and_multipart) {
     CHECK(as_ds_upload_file(st, &f, &r, &e) == AS_EINVAL);
     CHECK(strstr(e.msg, "gzip") != NULL);
     as_buf_release(&body);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 TEST(export_openai) {
-    as_store *st = open_store();
+    as_store *st = store_fixture_open("ds", NULL);
     as_upload_result r;
     as_err e;
     CHECK(upload(st, "{\"name\":\"o\",\"inputs\":[{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]},{\"x\":1}],"
@@ -372,7 +347,7 @@ TEST(export_openai) {
     CHECK(as_ds_export(st, r.dataset_id, 0, AS_DS_EXPORT_OPENAI_EVALS, &out, &e) == AS_OK);
     CHECK_STR(out.data, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"ideal\":\"yo\"}\n");
     as_buf_release(&out);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 TEST_MAIN(T(hash_stable), T(update_versions), T(external_ids_patch), T(actions_and_errors),

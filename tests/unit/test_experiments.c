@@ -14,60 +14,30 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "store_fixture.h"
 
 #include "assay/store.h"
 #include "assay/store_experiments.h"
 
-static char dir[64];
+/* The datasets, versions, examples and split described above. */
+static const char *const fixture =
+    "INSERT INTO datasets(id, name, created_at, updated_at) VALUES"
+    "  (1, 'ds one', 1, 1), (2, 'other', 1, 1);"
+    "INSERT INTO dataset_versions(id, dataset_id, created_at) VALUES"
+    "  (1, 1, 1), (2, 1, 2), (3, 2, 3);"
+    "INSERT INTO dataset_examples(id, dataset_id, external_id, created_at) VALUES"
+    "  (1, 1, 'ex-a', 1), (2, 1, NULL, 1), (3, 1, NULL, 2), (4, 2, NULL, 3);"
+    "INSERT INTO dataset_example_revisions(example_id, version_id, input, output,"
+    "  metadata, content_hash, kind, created_at) VALUES"
+    "  (1, 1, '{\"q\":\"one\"}', '{\"a\":1}', '{}', 'h1', 'CREATE', 10),"
+    "  (2, 1, '{\"q\":\"two\"}', '{\"a\":2}', '{}', 'h2', 'CREATE', 10),"
+    "  (3, 2, '{\"q\":\"three\"}', '{\"a\":3}', '{\"m\":true}', 'h3', 'CREATE', 20),"
+    "  (2, 2, '{\"q\":\"two\"}', '{\"a\":2}', '{}', 'h2', 'DELETE', 20),"
+    "  (4, 3, '{\"q\":\"four\"}', '{}', '{}', 'h4', 'CREATE', 30);"
+    "INSERT INTO dataset_splits(id, name, created_at, updated_at) VALUES (1, 'train', 1, 1);"
+    "INSERT INTO dataset_split_examples VALUES (1, 1);";
 
-static as_store *open_store(void) {
-    snprintf(dir, sizeof(dir), "/tmp/assay-test-exp-XXXXXX");
-    if (!mkdtemp(dir)) abort();
-    as_store_config cfg;
-    as_store_config_defaults(&cfg);
-    cfg.data_dir = dir;
-    cfg.sync_full = false;
-    cfg.read_connections = 2;
-    as_store *st = NULL;
-    as_err err;
-    if (as_store_open(&cfg, &st, &err) != AS_OK) {
-        fprintf(stderr, "open: %s\n", err.msg);
-        abort();
-    }
-    sqlite3 *db;
-    if (sqlite3_open(as_store_path(st), &db) != SQLITE_OK) abort();
-    sqlite3_busy_timeout(db, 5000);
-    char *msg = NULL;
-    if (sqlite3_exec(db,
-        "INSERT INTO datasets(id, name, created_at, updated_at) VALUES"
-        "  (1, 'ds one', 1, 1), (2, 'other', 1, 1);"
-        "INSERT INTO dataset_versions(id, dataset_id, created_at) VALUES"
-        "  (1, 1, 1), (2, 1, 2), (3, 2, 3);"
-        "INSERT INTO dataset_examples(id, dataset_id, external_id, created_at) VALUES"
-        "  (1, 1, 'ex-a', 1), (2, 1, NULL, 1), (3, 1, NULL, 2), (4, 2, NULL, 3);"
-        "INSERT INTO dataset_example_revisions(example_id, version_id, input, output,"
-        "  metadata, content_hash, kind, created_at) VALUES"
-        "  (1, 1, '{\"q\":\"one\"}', '{\"a\":1}', '{}', 'h1', 'CREATE', 10),"
-        "  (2, 1, '{\"q\":\"two\"}', '{\"a\":2}', '{}', 'h2', 'CREATE', 10),"
-        "  (3, 2, '{\"q\":\"three\"}', '{\"a\":3}', '{\"m\":true}', 'h3', 'CREATE', 20),"
-        "  (2, 2, '{\"q\":\"two\"}', '{\"a\":2}', '{}', 'h2', 'DELETE', 20),"
-        "  (4, 3, '{\"q\":\"four\"}', '{}', '{}', 'h4', 'CREATE', 30);"
-        "INSERT INTO dataset_splits(id, name, created_at, updated_at) VALUES (1, 'train', 1, 1);"
-        "INSERT INTO dataset_split_examples VALUES (1, 1);",
-        NULL, NULL, &msg) != SQLITE_OK) {
-        fprintf(stderr, "fixture: %s\n", msg);
-        abort();
-    }
-    sqlite3_close(db);
-    return st;
-}
-
-static void close_store(as_store *st) {
-    as_store_close(st);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
-}
+static as_store *open_store(void) { return store_fixture_open("exp", fixture); }
 
 static int64_t iget(const json_t *o, const char *f) {
     return json_integer_value(json_object_get(o, f));
@@ -191,7 +161,7 @@ TEST(create_checks_dataset_and_version) {
     json_decref(x);
     run(st, id, 2, 1, NULL, AS_EUNPROCESSABLE);        /* in the version, not the split */
     run(st, id, 1, 1, NULL, AS_OK);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 TEST(run_rules) {
@@ -265,7 +235,7 @@ TEST(run_rules) {
     CHECK_INT(as_store_run_upsert(st, exp, bad, &rows, &e), AS_EUNPROCESSABLE);
     CHECK(strstr(e.msg, "end_time") != NULL);
     json_decref(bad);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 TEST(incomplete_runs_with_repetitions) {
@@ -309,7 +279,7 @@ TEST(incomplete_runs_with_repetitions) {
                                    "input"), "q"), "three");
     json_decref(rows);
     CHECK_INT(as_store_experiment_incomplete_runs(st, 42, 0, 1, &rows, &more, &e), AS_ENOTFOUND);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 TEST(evaluations_upsert_and_incomplete) {
@@ -366,7 +336,7 @@ TEST(evaluations_upsert_and_incomplete) {
     as_str_list none = { NULL, 0 };
     CHECK_INT(as_store_experiment_incomplete_evaluations(st, exp, &none, 0, 1, &rows, &more, &e),
               AS_EINVAL);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 TEST(list_update_delete_status) {
@@ -419,7 +389,7 @@ TEST(list_update_delete_status) {
     json_decref(x);
     CHECK_INT(as_store_experiment_delete(st, a, false, &e), AS_ENOTFOUND);
     CHECK_INT(as_store_experiment_get(st, a, &x, &e), AS_ENOTFOUND);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 TEST_MAIN(T(create_checks_dataset_and_version), T(run_rules),

@@ -5,35 +5,10 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "store_fixture.h"
 
 #include "assay/ingest.h"
 #include "assay/store.h"
-
-static char dir[64];
-
-static as_store *open_store(void) {
-    snprintf(dir, sizeof(dir), "/tmp/assay-test-store-XXXXXX");
-    if (!mkdtemp(dir)) abort();
-    as_store_config cfg;
-    as_store_config_defaults(&cfg);
-    cfg.data_dir = dir;
-    cfg.sync_full = false;
-    cfg.read_connections = 2;
-    as_store *st = NULL;
-    as_err err;
-    if (as_store_open(&cfg, &st, &err) != AS_OK) {
-        fprintf(stderr, "open: %s\n", err.msg);
-        abort();
-    }
-    return st;
-}
-
-static void close_store(as_store *st) {
-    as_store_close(st);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
-}
 
 /* A span with trace byte t, span byte s, parent byte p (0 = root). */
 static as_span *add(as_span_batch *b, uint8_t t, uint8_t s, uint8_t p,
@@ -57,20 +32,6 @@ static as_span *add(as_span_batch *b, uint8_t t, uint8_t s, uint8_t p,
     return sp;
 }
 
-static void write_batch(as_store *st, as_span_batch *b, const char *project,
-                        size_t *stored) {
-    as_ingest_job *j = as_ingest_job_new(b, project);
-    as_err err;
-    CHECK_INT(as_ingest_prepare(j, &err), AS_OK);
-    as_ingest_request *r = &j->req;
-    as_rc rc;
-    as_err rerr;
-    CHECK_INT(as_store_write_spans(st, &r, 1, &rc, &rerr, &err), AS_OK);
-    CHECK_INT(rc, AS_OK);
-    if (stored) *stored = r->stored;
-    as_ingest_job_free(j);
-}
-
 static json_t *span_by_name(as_store *st, int64_t project, const char *name) {
     as_span_query q;
     memset(&q, 0, sizeof(q));
@@ -91,17 +52,8 @@ static json_t *span_by_name(as_store *st, int64_t project, const char *name) {
 
 static int64_t jint(json_t *o, const char *k) { return json_integer_value(json_object_get(o, k)); }
 
-static int64_t project_id(as_store *st, const char *name) {
-    json_t *row;
-    as_err err;
-    if (as_store_project_get(st, 0, name, &row, &err) != AS_OK) return -1;
-    int64_t id = jint(row, "id");
-    json_decref(row);
-    return id;
-}
-
 TEST(cumulative_in_one_request) {
-    as_store *st = open_store();
+    as_store *st = store_fixture_open("store", NULL);
     as_span_batch b;
     as_span_batch_init(&b);
     add(&b, 1, 3, 2, "LLM", 100, 10, false);     /* child before parent */
@@ -109,9 +61,9 @@ TEST(cumulative_in_one_request) {
     add(&b, 1, 2, 1, "CHAIN", 0, 0, false);
     add(&b, 1, 4, 2, "TOOL", 0, 0, true);
     size_t stored;
-    write_batch(st, &b, NULL, &stored);
+    store_fixture_write(st, &b, NULL, &stored);
     CHECK_INT(stored, 4);
-    int64_t pid = project_id(st, "default");
+    int64_t pid = store_fixture_project_id(st, "default");
     CHECK(pid > 0);
     json_t *root = span_by_name(st, pid, "span1");
     CHECK(root != NULL);
@@ -124,26 +76,26 @@ TEST(cumulative_in_one_request) {
     CHECK_STR(json_string_value(json_object_get(chain, "parent_id")), "0000000000000001");
     CHECK_INT(jint(chain, "cumulative_error_count"), 1);
     json_decref(chain);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 TEST(children_arrive_first_across_requests) {
-    as_store *st = open_store();
+    as_store *st = store_fixture_open("store", NULL);
     as_span_batch b;
     as_span_batch_init(&b);
     add(&b, 2, 13, 12, "LLM", 7, 3, false);      /* grandchild */
     add(&b, 2, 14, 12, "LLM", 5, 0, true);
-    write_batch(st, &b, "p", NULL);
+    store_fixture_write(st, &b, "p", NULL);
     as_span_batch_init(&b);
     add(&b, 2, 12, 11, "CHAIN", 0, 0, false);    /* its parent, later */
-    write_batch(st, &b, NULL, NULL);
+    store_fixture_write(st, &b, NULL, NULL);
     as_span_batch_init(&b);
     add(&b, 2, 11, 0, "AGENT", 1, 1, false);     /* root, last */
-    write_batch(st, &b, NULL, NULL);
+    store_fixture_write(st, &b, NULL, NULL);
     as_span_batch_init(&b);
     add(&b, 2, 15, 11, "LLM", 100, 0, false);    /* a late child of the root */
-    write_batch(st, &b, "other-project", NULL);
-    int64_t pid = project_id(st, "p");
+    store_fixture_write(st, &b, "other-project", NULL);
+    int64_t pid = store_fixture_project_id(st, "p");
     json_t *root = span_by_name(st, pid, "span11");
     CHECK(root != NULL);
     CHECK_INT(jint(root, "cumulative_token_count_prompt"), 1 + 7 + 5 + 100);
@@ -157,25 +109,25 @@ TEST(children_arrive_first_across_requests) {
     json_t *late = span_by_name(st, pid, "span15");
     CHECK(late != NULL);
     json_decref(late);
-    CHECK_INT(project_id(st, "other-project"), -1);
-    close_store(st);
+    CHECK_INT(store_fixture_project_id(st, "other-project"), -1);
+    store_fixture_close(st);
 }
 
 TEST(duplicates_ignored) {
-    as_store *st = open_store();
+    as_store *st = store_fixture_open("store", NULL);
     as_span_batch b;
     as_span_batch_init(&b);
     add(&b, 3, 21, 0, "AGENT", 0, 0, false);
     add(&b, 3, 22, 21, "LLM", 10, 0, false);
     size_t stored;
-    write_batch(st, &b, NULL, &stored);
+    store_fixture_write(st, &b, NULL, &stored);
     CHECK_INT(stored, 2);
     as_span_batch_init(&b);
     add(&b, 3, 22, 21, "LLM", 10, 0, false);     /* re-sent */
     add(&b, 3, 23, 22, "TOOL", 0, 0, true);      /* new child of it */
-    write_batch(st, &b, NULL, &stored);
+    store_fixture_write(st, &b, NULL, &stored);
     CHECK_INT(stored, 1);
-    int64_t pid = project_id(st, "default");
+    int64_t pid = store_fixture_project_id(st, "default");
     json_t *root = span_by_name(st, pid, "span21");
     CHECK_INT(jint(root, "cumulative_token_count_prompt"), 10);
     CHECK_INT(jint(root, "cumulative_error_count"), 1);
@@ -184,11 +136,11 @@ TEST(duplicates_ignored) {
     CHECK_INT(jint(llm, "cumulative_error_count"), 1);
     json_decref(llm);
     CHECK_INT(as_store_span_count(st), 3);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 TEST(traces_and_sessions) {
-    as_store *st = open_store();
+    as_store *st = store_fixture_open("store", NULL);
     as_span_batch b;
     as_span_batch_init(&b);
     as_span *s = add(&b, 4, 31, 0, "AGENT", 0, 0, false);
@@ -196,8 +148,8 @@ TEST(traces_and_sessions) {
     add(&b, 4, 32, 31, "LLM", 20, 5, false);
     s = add(&b, 5, 33, 0, "AGENT", 0, 0, false);
     json_object_set_new(s->attributes, "session.id", json_string("sess-1"));
-    write_batch(st, &b, NULL, NULL);
-    int64_t pid = project_id(st, "default");
+    store_fixture_write(st, &b, NULL, NULL);
+    int64_t pid = store_fixture_project_id(st, "default");
     as_trace_query q;
     memset(&q, 0, sizeof(q));
     q.project_id = pid;
@@ -236,7 +188,7 @@ TEST(traces_and_sessions) {
     CHECK_INT(as_store_session_delete(st, sid, &err), AS_OK);
     CHECK_INT(as_store_span_count(st), 0);
     CHECK_INT(as_store_session_get(st, sid, NULL, &sess, &err), AS_ENOTFOUND);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 /* Spans found by span id alone: the index is caught up by the reader, the
@@ -244,29 +196,29 @@ TEST(traces_and_sessions) {
  * disappears, and a span stored after a deletion (its rowid reused) is
  * found. */
 TEST(spans_resolve) {
-    as_store *st = open_store();
+    as_store *st = store_fixture_open("store", NULL);
     as_span_batch b;
     as_span_batch_init(&b);
     add(&b, 6, 41, 0, "AGENT", 0, 0, false);
     add(&b, 6, 42, 41, "LLM", 1, 1, false);
-    write_batch(st, &b, NULL, NULL);
+    store_fixture_write(st, &b, NULL, NULL);
     const char *ids[] = { "0000000000000029", "000000000000002a", "00000000000000ff" };
     as_span_ref ref[3];
     as_err err;
     CHECK_INT(as_store_spans_resolve(st, ids, 3, ref, &err), AS_OK);
     CHECK(ref[0].rowid > 0 && ref[1].rowid > 0 && ref[0].rowid != ref[1].rowid);
     CHECK(ref[0].trace_rowid == ref[1].trace_rowid && ref[0].trace_rowid > 0);
-    CHECK_INT(ref[0].project_id, project_id(st, "default"));
+    CHECK_INT(ref[0].project_id, store_fixture_project_id(st, "default"));
     CHECK_INT(ref[2].rowid, 0);
     int64_t first_trace = ref[0].trace_rowid;
 
     /* The same span id in a later trace: the newer span wins. */
     as_span_batch_init(&b);
     add(&b, 7, 41, 0, "AGENT", 0, 0, false);
-    write_batch(st, &b, "other", NULL);
+    store_fixture_write(st, &b, "other", NULL);
     CHECK_INT(as_store_spans_resolve(st, ids, 1, ref, &err), AS_OK);
     CHECK(ref[0].trace_rowid != first_trace);
-    CHECK_INT(ref[0].project_id, project_id(st, "other"));
+    CHECK_INT(ref[0].project_id, store_fixture_project_id(st, "other"));
     int64_t newest = ref[0].rowid;
 
     /* Delete the newest trace: its span goes, the older one is found
@@ -276,7 +228,7 @@ TEST(spans_resolve) {
     CHECK_INT(ref[0].trace_rowid, first_trace);
     as_span_batch_init(&b);
     add(&b, 8, 43, 0, "AGENT", 0, 0, false);
-    write_batch(st, &b, NULL, NULL);
+    store_fixture_write(st, &b, NULL, NULL);
     const char *id43 = "000000000000002b";
     CHECK_INT(as_store_spans_resolve(st, &id43, 1, ref, &err), AS_OK);
     CHECK_INT(ref[0].rowid, newest);
@@ -284,11 +236,11 @@ TEST(spans_resolve) {
     const char *bad = "xyz";
     CHECK_INT(as_store_spans_resolve(st, &bad, 1, ref, &err), AS_EUNPROCESSABLE);
     CHECK(strstr(err.msg, "xyz") != NULL);
-    close_store(st);
+    store_fixture_close(st);
 }
 
 TEST(projects_crud) {
-    as_store *st = open_store();
+    as_store *st = store_fixture_open("store", NULL);
     json_t *row;
     as_err err;
     CHECK_INT(as_store_project_create(st, "alpha", "first", &row, &err), AS_OK);
@@ -302,7 +254,7 @@ TEST(projects_crud) {
     CHECK_INT(as_store_project_delete(st, id, &err), AS_OK);
     CHECK_INT(as_store_project_delete(st, id, &err), AS_ENOTFOUND);
     CHECK_INT(as_store_schema_version(st), as_store_latest_schema_version());
-    close_store(st);
+    store_fixture_close(st);
 }
 
 TEST_MAIN(T(cumulative_in_one_request), T(children_arrive_first_across_requests),

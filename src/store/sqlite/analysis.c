@@ -50,25 +50,18 @@ static uint32_t col_intern(as_an_strings *t, sqlite3_stmt *q, int i) {
 static as_rc read_experiment(sqlite3 *db, int64_t id, as_an_experiment *x,
                              as_err *err) {
     sqlite3_stmt *q;
-    as_rc rc = sq_prepare(db, EXPERIMENT_SQL, &q, err);
+    as_rc rc = sq_row_by_id(db, EXPERIMENT_SQL, id, "experiment", "reading experiment", &q,
+                            err);
     if (rc != AS_OK) return rc;
-    sqlite3_bind_int64(q, 1, id);
-    int r = sqlite3_step(q);
-    if (r == SQLITE_ROW) {
-        x->id = sqlite3_column_int64(q, 0);
-        x->dataset_id = sqlite3_column_int64(q, 1);
-        x->dataset_version_id = sqlite3_column_int64(q, 2);
-        x->name = col_dup(q, 3);
-        x->repetitions = sqlite3_column_int(q, 4);
-        x->dataset_name = col_dup(q, 5);
-        x->example_count = sqlite3_column_int64(q, 6);
-    } else if (r == SQLITE_DONE) {
-        rc = as_err_set(err, AS_ENOTFOUND, "experiment %lld not found", (long long)id);
-    } else {
-        rc = sq_error(db, err, "reading experiment");
-    }
+    x->id = sqlite3_column_int64(q, 0);
+    x->dataset_id = sqlite3_column_int64(q, 1);
+    x->dataset_version_id = sqlite3_column_int64(q, 2);
+    x->name = col_dup(q, 3);
+    x->repetitions = sqlite3_column_int(q, 4);
+    x->dataset_name = col_dup(q, 5);
+    x->example_count = sqlite3_column_int64(q, 6);
     sqlite3_finalize(q);
-    return rc;
+    return AS_OK;
 }
 
 static as_rc read_runs(sqlite3 *db, as_an_experiment *x, as_err *err) {

@@ -36,19 +36,6 @@ static const annot_table tables[] = {
                            "dataset_examples", NULL, "p.dataset_id" },
 };
 
-as_rc sq_tx_begin(sqlite3 *db, as_err *err) {
-    return sq_exec(db, "BEGIN IMMEDIATE", err);
-}
-
-as_rc sq_tx_end(sqlite3 *db, as_rc rc, as_err *err) {
-    if (rc == AS_OK) {
-        rc = sq_exec(db, "COMMIT", err);
-        if (rc == AS_OK) return AS_OK;
-    }
-    sq_exec(db, "ROLLBACK", NULL);
-    return rc;
-}
-
 void sq_span_hex(int64_t v, char out[17]) {
     uint8_t b[8];
     uint64_t x = (uint64_t)v;

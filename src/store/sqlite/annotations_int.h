@@ -1,19 +1,14 @@
 /*
  * annotations_int.h - what the SQLite labelling queues (queues.c) share
  * with the annotations file (annotations.c): writing annotations and
- * reading configs inside a transaction the caller holds, and the
- * transaction bracket both use for REST writes.
+ * reading configs inside a transaction the caller holds (the
+ * transaction bracket, sq_tx_begin / sq_tx_end, is sqlite_int.h's).
  */
 #ifndef ASSAY_SQLITE_ANNOTATIONS_INT_H
 #define ASSAY_SQLITE_ANNOTATIONS_INT_H
 
 #include "assay/store_annotations.h"
 #include "sqlite_int.h"
-
-/* BEGIN IMMEDIATE; and COMMIT when rc is AS_OK, else ROLLBACK (returns
- * the outcome: a failed COMMIT turns AS_OK into AS_EDB). */
-as_rc sq_tx_begin(sqlite3 *db, as_err *err);
-as_rc sq_tx_end(sqlite3 *db, as_rc rc, as_err *err);
 
 /* as_store_annotations_upsert on db, inside the caller's transaction. */
 as_rc sq_annotations_upsert_on(sqlite3 *db, as_annot_target t,

@@ -30,17 +30,22 @@
     "d.id, d.name, d.description, d.metadata, d.created_at, d.updated_at, "  \
     "(SELECT count(*) FROM (" SQ_EXAMPLES_AT("d.id",                         \
         "coalesce((SELECT max(v.id) FROM dataset_versions v "                \
-        "WHERE v.dataset_id = d.id), 0)") "))"
+        "WHERE v.dataset_id = d.id), 0)") ")), "                            \
+    "(SELECT json_group_array(json_object('id', l.id, 'name', l.name, "      \
+    "  'color', l.color)) FROM (SELECT l.* FROM dataset_label_links k "      \
+    "  JOIN dataset_labels l ON l.id = k.label_id "                          \
+    "  WHERE k.dataset_id = d.id ORDER BY l.name) l)"
 
 static json_t *dataset_row(sqlite3_stmt *q) {
-    return json_pack("{s:I, s:o, s:o, s:o, s:I, s:I, s:I}",
+    return json_pack("{s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:o}",
                      "id", (json_int_t)sqlite3_column_int64(q, 0),
                      "name", sq_col_text(q, 1),
                      "description", sq_col_text(q, 2),
                      "metadata", sq_col_json(q, 3),
                      "created_at", (json_int_t)sqlite3_column_int64(q, 4),
                      "updated_at", (json_int_t)sqlite3_column_int64(q, 5),
-                     "example_count", (json_int_t)sqlite3_column_int64(q, 6));
+                     "example_count", (json_int_t)sqlite3_column_int64(q, 6),
+                     "labels", sq_col_json(q, 7));
 }
 
 static as_rc get_on(sqlite3 *db, int64_t id, const char *name, json_t **row,
@@ -762,4 +767,9 @@ const struct as_dataset_ops sq_dataset_ops = {
     .versions = sq_dataset_versions,
     .upload = sq_dataset_upload,
     .span_sources = sq_span_sources,
+    .label_list = sq_label_list,
+    .label_create = sq_label_create,
+    .label_get = sq_label_get,
+    .label_delete = sq_label_delete,
+    .set_labels = sq_set_labels,
 };

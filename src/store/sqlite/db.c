@@ -45,6 +45,32 @@ as_rc sq_exec(sqlite3 *db, const char *sql, as_err *err) {
     return AS_OK;
 }
 
+as_rc sq_tx_begin(sqlite3 *db, as_err *err) {
+    return sq_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+as_rc sq_tx_end(sqlite3 *db, as_rc rc, as_err *err) {
+    if (rc == AS_OK && (rc = sq_exec(db, "COMMIT", err)) == AS_OK) return AS_OK;
+    sq_exec(db, "ROLLBACK", NULL);
+    return rc;
+}
+
+as_rc sq_row_by_id(sqlite3 *db, const char *sql, int64_t id, const char *what,
+                   const char *reading, sqlite3_stmt **q, as_err *err) {
+    as_rc rc = sq_prepare(db, sql, q, err);
+    if (rc != AS_OK) return rc;
+    sqlite3_bind_int64(*q, 1, id);
+    int r = sqlite3_step(*q);
+    if (r == SQLITE_ROW) return AS_OK;
+    if (r == SQLITE_DONE)
+        rc = as_err_set(err, AS_ENOTFOUND, "%s %lld not found", what, (long long)id);
+    else
+        rc = sq_error(db, err, reading);
+    sqlite3_finalize(*q);
+    *q = NULL;
+    return rc;
+}
+
 void sq_bind_params(sqlite3_stmt *st, const as_sql_params *p) {
     for (size_t i = 0; i < p->n; i++) {
         int idx = (int)i + 1;

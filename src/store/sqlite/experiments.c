@@ -66,14 +66,7 @@ static const char *const statuses[] = { "queued", "running", "done",
 /* ---- small helpers ------------------------------------------------- */
 
 static as_rc begin(sqlite3 *db, bool write, as_err *err) {
-    return sq_exec(db, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
-}
-
-/* COMMIT when rc is AS_OK, else (or if COMMIT fails) ROLLBACK. */
-static as_rc finish(sqlite3 *db, as_rc rc, as_err *err) {
-    if (rc == AS_OK && (rc = sq_exec(db, "COMMIT", err)) == AS_OK) return AS_OK;
-    sq_exec(db, "ROLLBACK", NULL);
-    return rc;
+    return write ? sq_tx_begin(db, err) : sq_exec(db, "BEGIN", err);
 }
 
 static void bind_text(sqlite3_stmt *q, int i, const char *s) {
@@ -197,26 +190,18 @@ static json_t *exp_json(sqlite3_stmt *q) {
 static as_rc exp_fetch(sqlite3 *db, int64_t id, xinfo *x, json_t **row,
                        as_err *err) {
     sqlite3_stmt *q;
-    as_rc rc = sq_prepare(db, "SELECT " EXP_COLS " FROM experiments WHERE id = ?",
-                          &q, err);
+    as_rc rc = sq_row_by_id(db, "SELECT " EXP_COLS " FROM experiments WHERE id = ?", id,
+                            "experiment", "reading experiment", &q, err);
     if (rc != AS_OK) return rc;
-    sqlite3_bind_int64(q, 1, id);
-    int r = sqlite3_step(q);
-    if (r == SQLITE_ROW) {
-        x->id = id;
-        x->ds = sqlite3_column_int64(q, 1);
-        x->ver = sqlite3_column_int64(q, 2);
-        x->reps = sqlite3_column_int64(q, 5);
-        const char *sp = (const char *)sqlite3_column_text(q, 7);
-        x->splits = sp ? strdup(sp) : NULL;
-        if (row) *row = exp_json(q);
-    } else if (r == SQLITE_DONE) {
-        rc = as_err_set(err, AS_ENOTFOUND, "experiment %lld not found", (long long)id);
-    } else {
-        rc = sq_error(db, err, "reading experiment");
-    }
+    x->id = id;
+    x->ds = sqlite3_column_int64(q, 1);
+    x->ver = sqlite3_column_int64(q, 2);
+    x->reps = sqlite3_column_int64(q, 5);
+    const char *sp = (const char *)sqlite3_column_text(q, 7);
+    x->splits = sp ? strdup(sp) : NULL;
+    if (row) *row = exp_json(q);
     sqlite3_finalize(q);
-    return rc;
+    return AS_OK;
 }
 
 static void bind_examples(sqlite3_stmt *q, const xinfo *x) {
@@ -334,16 +319,11 @@ static as_rc row_by_id(sqlite3 *db, const char *sql, int64_t id,
                        json_t *(*fn)(sqlite3_stmt *), json_t **out,
                        const char *what, as_err *err) {
     sqlite3_stmt *q;
-    as_rc rc = sq_prepare(db, sql, &q, err);
+    as_rc rc = sq_row_by_id(db, sql, id, what, what, &q, err);
     if (rc != AS_OK) return rc;
-    sqlite3_bind_int64(q, 1, id);
-    int r = sqlite3_step(q);
-    if (r == SQLITE_ROW) *out = fn(q);
-    else if (r == SQLITE_DONE)
-        rc = as_err_set(err, AS_ENOTFOUND, "%s %lld not found", what, (long long)id);
-    else rc = sq_error(db, err, what);
+    *out = fn(q);
     sqlite3_finalize(q);
-    return rc;
+    return AS_OK;
 }
 
 static json_t *run_json0(sqlite3_stmt *q) { return run_json(q, 0); }
@@ -537,7 +517,7 @@ static as_rc sq_exp_create(as_store *st, int64_t ds, const json_t *spec,
     sq_store *ss = SQ(st);
     sqlite3 *db = sq_acquire(ss);
     rc = begin(db, true, err);
-    if (rc == AS_OK) rc = finish(db, create_on(db, ds, &s, row, err), err);
+    if (rc == AS_OK) rc = sq_tx_end(db, create_on(db, ds, &s, row, err), err);
     sq_release(ss, db);
     return rc;
 }
@@ -546,7 +526,7 @@ static as_rc sq_exp_get(as_store *st, int64_t id, json_t **row, as_err *err) {
     sq_store *s = SQ(st);
     sqlite3 *db = sq_acquire(s);
     as_rc rc = begin(db, false, err);
-    if (rc == AS_OK) rc = finish(db, exp_full(db, id, row, err), err);
+    if (rc == AS_OK) rc = sq_tx_end(db, exp_full(db, id, row, err), err);
     sq_release(s, db);
     return rc;
 }
@@ -605,7 +585,7 @@ static as_rc sq_exp_with_status(as_store *st, const char *status, json_t **rows,
             bind_text(q, 1, status);
             rc = exp_rows(db, q, 0, *rows, NULL, err);
         }
-        rc = finish(db, rc, err);
+        rc = sq_tx_end(db, rc, err);
     }
     sq_release(s, db);
     if (rc != AS_OK) { json_decref(*rows); *rows = NULL; }
@@ -634,7 +614,7 @@ static as_rc sq_exp_list(as_store *st, int64_t ds, int64_t before, int limit,
             sqlite3_bind_int(q, 3, limit > 0 ? limit + 1 : -1);
             rc = exp_rows(db, q, limit, *rows, next, err);
         }
-        rc = finish(db, rc, err);
+        rc = sq_tx_end(db, rc, err);
     }
     sq_release(s, db);
     if (rc != AS_OK) { json_decref(*rows); *rows = NULL; }
@@ -681,7 +661,7 @@ static as_rc sq_exp_update(as_store *st, int64_t id, const json_t *patch,
                 rc = as_err_set(err, AS_ENOTFOUND, "experiment %lld not found", (long long)id);
         }
         if (rc == AS_OK) rc = exp_full(db, id, row, err);
-        rc = finish(db, rc, err);
+        rc = sq_tx_end(db, rc, err);
     }
     sq_release(s, db);
     free(mtext);
@@ -710,7 +690,7 @@ static as_rc sq_exp_delete(as_store *st, int64_t id, bool del_project,
             if (rc == AS_OK && sqlite3_changes(db) == 0)
                 rc = as_err_set(err, AS_ENOTFOUND, "experiment %lld not found", (long long)id);
         }
-        rc = finish(db, rc, err);
+        rc = sq_tx_end(db, rc, err);
     }
     sq_release(s, db);
     return rc;
@@ -874,7 +854,7 @@ static as_rc sq_run_upsert(as_store *st, int64_t exp, const json_t *run,
         sq_store *s = SQ(st);
         sqlite3 *db = sq_acquire(s);
         rc = begin(db, true, err);
-        if (rc == AS_OK) rc = finish(db, upsert_run_on(db, exp, &r, row, err), err);
+        if (rc == AS_OK) rc = sq_tx_end(db, upsert_run_on(db, exp, &r, row, err), err);
         sq_release(s, db);
     }
     free(r.output);
@@ -908,7 +888,7 @@ static as_rc sq_run_list(as_store *st, int64_t exp, int64_t after, int limit,
             if (r != SQLITE_ROW && r != SQLITE_DONE) rc = sq_error(db, err, "listing runs");
             sqlite3_finalize(q);
         }
-        rc = finish(db, rc, err);
+        rc = sq_tx_end(db, rc, err);
     }
     xinfo_free(&x);
     sq_release(s, db);
@@ -999,7 +979,7 @@ static as_rc sq_eval_upsert(as_store *st, const json_t *ev, json_t **row,
     sq_store *s = SQ(st);
     sqlite3 *db = sq_acquire(s);
     as_rc rc = begin(db, true, err);
-    if (rc == AS_OK) rc = finish(db, upsert_eval_on(db, ev, row, err), err);
+    if (rc == AS_OK) rc = sq_tx_end(db, upsert_eval_on(db, ev, row, err), err);
     sq_release(s, db);
     return rc;
 }
@@ -1071,7 +1051,7 @@ static as_rc sq_incomplete_runs(as_store *st, int64_t exp, int64_t after,
     *has_next = false;
     as_rc rc = begin(db, false, err);
     if (rc == AS_OK)
-        rc = finish(db, incomplete_runs_on(db, exp, after, limit, *rows, has_next, err), err);
+        rc = sq_tx_end(db, incomplete_runs_on(db, exp, after, limit, *rows, has_next, err), err);
     sq_release(s, db);
     if (rc != AS_OK) { json_decref(*rows); *rows = NULL; }
     return rc;
@@ -1142,7 +1122,7 @@ static as_rc sq_incomplete_evals(as_store *st, int64_t exp,
     *rows = json_array();
     as_rc rc = begin(db, false, err);
     if (rc == AS_OK)
-        rc = finish(db, incomplete_evals_on(db, exp, text, after, limit, *rows, has_next,
+        rc = sq_tx_end(db, incomplete_evals_on(db, exp, text, after, limit, *rows, has_next,
                                             err), err);
     sq_release(s, db);
     free(text);
@@ -1197,7 +1177,7 @@ static as_rc sq_export(as_store *st, int64_t exp, json_t **rows, as_err *err) {
     sqlite3 *db = sq_acquire(s);
     *rows = json_array();
     as_rc rc = begin(db, false, err);
-    if (rc == AS_OK) rc = finish(db, export_on(db, exp, *rows, err), err);
+    if (rc == AS_OK) rc = sq_tx_end(db, export_on(db, exp, *rows, err), err);
     sq_release(s, db);
     if (rc != AS_OK) { json_decref(*rows); *rows = NULL; }
     return rc;

@@ -19,17 +19,18 @@
 #include "assay/hex.h"
 #include "assay/timefmt.h"
 
-/* Run one single-row statement: bind ints (id-like values) and text
- * arguments by a small format ("i" int64, "t" text, "n" null), step it,
- * and hand back the statement positioned on its row (or NULL at DONE). */
-static as_rc one_row(sqlite3 *db, const char *sql, const char *fmt, sqlite3_stmt **out,
-                     as_err *err, ...) {
+/* Prepare sql, bind its arguments by a small format ("i" int64 for
+ * id-like values, "t" text, a NULL text or "n" left null) from index 1,
+ * and step it once.  With out (one_row): the statement positioned on
+ * its row, or NULL at DONE.  Without (exec_args): finalized, a UNIQUE
+ * violation as AS_ECONFLICT (the caller names the conflict), *changes
+ * (if given) the rows changed. */
+static as_rc run_args(sqlite3 *db, const char *sql, const char *fmt, sqlite3_stmt **out,
+                      int *changes, as_err *err, va_list ap) {
     sqlite3_stmt *q;
-    *out = NULL;
+    if (out) *out = NULL;
     as_rc rc = sq_prepare(db, sql, &q, err);
     if (rc != AS_OK) return rc;
-    va_list ap;
-    va_start(ap, err);
     for (int i = 0; fmt[i]; i++) {
         if (fmt[i] == 'i') sqlite3_bind_int64(q, i + 1, va_arg(ap, int64_t));
         else if (fmt[i] == 't') {
@@ -37,38 +38,38 @@ static as_rc one_row(sqlite3 *db, const char *sql, const char *fmt, sqlite3_stmt
             if (s) sqlite3_bind_text(q, i + 1, s, -1, SQLITE_TRANSIENT);
         }
     }
-    va_end(ap);
     int r = sqlite3_step(q);
-    if (r == SQLITE_ROW) { *out = q; return AS_OK; }
-    if (r != SQLITE_DONE) rc = sq_error(db, err, sql);
+    if (out) {
+        if (r == SQLITE_ROW) { *out = q; return AS_OK; }
+        if (r != SQLITE_DONE) rc = sq_error(db, err, sql);
+    } else if (r == SQLITE_CONSTRAINT &&
+               sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE) {
+        rc = AS_ECONFLICT;
+    } else if (r != SQLITE_DONE && r != SQLITE_ROW) {
+        rc = sq_error(db, err, sql);
+    }
+    if (!out && changes) *changes = sqlite3_changes(db);
     sqlite3_finalize(q);
     return rc;
 }
 
-/* Run a statement with no result rows; *changes (if given) receives
- * the number of rows changed. */
-static as_rc exec_args(sqlite3 *db, const char *sql, const char *fmt, int *changes,
-                       as_err *err, ...) {
-    sqlite3_stmt *q;
-    as_rc rc = sq_prepare(db, sql, &q, err);
-    if (rc != AS_OK) return rc;
+/* Run one single-row statement with arguments (see run_args). */
+static as_rc one_row(sqlite3 *db, const char *sql, const char *fmt, sqlite3_stmt **out,
+                     as_err *err, ...) {
     va_list ap;
     va_start(ap, err);
-    for (int i = 0; fmt[i]; i++) {
-        if (fmt[i] == 'i') sqlite3_bind_int64(q, i + 1, va_arg(ap, int64_t));
-        else if (fmt[i] == 't') {
-            const char *s = va_arg(ap, const char *);
-            if (s) sqlite3_bind_text(q, i + 1, s, -1, SQLITE_TRANSIENT);
-        }
-    }
+    as_rc rc = run_args(db, sql, fmt, out, NULL, err, ap);
     va_end(ap);
-    int r = sqlite3_step(q);
-    if (r == SQLITE_CONSTRAINT && sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE)
-        rc = AS_ECONFLICT;       /* the caller names the conflict */
-    else if (r != SQLITE_DONE && r != SQLITE_ROW)
-        rc = sq_error(db, err, sql);
-    if (changes) *changes = sqlite3_changes(db);
-    sqlite3_finalize(q);
+    return rc;
+}
+
+/* Run a statement with no result rows (see run_args). */
+static as_rc exec_args(sqlite3 *db, const char *sql, const char *fmt, int *changes,
+                       as_err *err, ...) {
+    va_list ap;
+    va_start(ap, err);
+    as_rc rc = run_args(db, sql, fmt, NULL, changes, err, ap);
+    va_end(ap);
     return rc;
 }
 

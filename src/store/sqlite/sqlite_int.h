@@ -73,6 +73,15 @@ as_rc sq_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, as_err *err);
 void sq_bind_params(sqlite3_stmt *st, const as_sql_params *p);
 /* Run a statement sequence with no results (migrations, pragmas). */
 as_rc sq_exec(sqlite3 *db, const char *sql, as_err *err);
+/* BEGIN IMMEDIATE; and COMMIT when rc is AS_OK, else ROLLBACK (returns
+ * the outcome: a failed COMMIT turns AS_OK into its error). */
+as_rc sq_tx_begin(sqlite3 *db, as_err *err);
+as_rc sq_tx_end(sqlite3 *db, as_rc rc, as_err *err);
+/* Prepare sql, bind id to ?1 and step it: AS_OK with *q on the row (the
+ * caller finalizes it); no row: AS_ENOTFOUND "<what> <id> not found";
+ * a failed step: sq_error naming `reading`. */
+as_rc sq_row_by_id(sqlite3 *db, const char *sql, int64_t id, const char *what,
+                   const char *reading, sqlite3_stmt **q, as_err *err);
 
 int sq_migrate(sqlite3 *db, as_err *err);       /* returns version or -1 */
 int sq_latest_version(void);
@@ -129,6 +138,14 @@ extern const struct as_analysis_ops sq_analysis_ops;    /* analysis.c    */
 bool sq_span_id_parse(const char *hex, int64_t *v);
 as_rc sq_spans_resolve(as_store *, const char *const *, size_t, as_span_ref *,
                        as_err *);
+
+/* Dataset labels (labels.c), in the datasets vtable. */
+as_rc sq_label_list(as_store *, json_t **, as_err *);
+as_rc sq_label_create(as_store *, const char *, const char *, const char *,
+                      json_t **, as_err *);
+as_rc sq_label_get(as_store *, int64_t, const char *, json_t **, as_err *);
+as_rc sq_label_delete(as_store *, int64_t, as_err *);
+as_rc sq_set_labels(as_store *, int64_t, const int64_t *, size_t, as_err *);
 
 /* Column helpers for building JSON rows. */
 json_t *sq_col_text(sqlite3_stmt *st, int i);      /* string or null */

@@ -100,9 +100,17 @@ export function readJsonl(file) {
 }
 
 // Run `assay eval ARGS` to completion; resolves {code, stdout, stderr}.
-export function runEval(args, { env = {}, timeoutMs = 60000, onSpawn } = {}) {
+export function runEval(args, opts = {}) {
+  return runAssay(["eval", ...args], opts);
+}
+
+// Run `assay ARGV` to completion (killed after timeoutMs, scaled); resolves
+// {code, signal, stdout, stderr}.  onSpawn(proc) sees the process,
+// onStderr(text so far, proc) each piece of its stderr.
+export function runAssay(argv, { env = {}, timeoutMs = 60000, onSpawn, onStderr } = {}) {
+  const what = `assay ${argv.slice(0, argv[0] === "experiment" ? 2 : 1).join(" ")}`;
   return new Promise((resolve, reject) => {
-    const p = spawn(ASSAY_BIN, ["eval", ...args], {
+    const p = spawn(ASSAY_BIN, argv, {
       stdio: ["ignore", "pipe", "pipe"],
       env: {
         PATH: process.env.PATH,
@@ -116,10 +124,13 @@ export function runEval(args, { env = {}, timeoutMs = 60000, onSpawn } = {}) {
     let stdout = "";
     let stderr = "";
     p.stdout.on("data", (d) => (stdout += d));
-    p.stderr.on("data", (d) => (stderr += d));
+    p.stderr.on("data", (d) => {
+      stderr += d;
+      if (onStderr) onStderr(stderr, p);
+    });
     const timer = setTimeout(() => {
       p.kill("SIGKILL");
-      reject(new Error(`assay eval timed out: ${stderr}`));
+      reject(new Error(`${what} timed out: ${stderr}`));
     }, scaled(timeoutMs));
     if (onSpawn) onSpawn(p);
     p.on("exit", (code, signal) => {

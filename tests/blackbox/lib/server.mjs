@@ -7,6 +7,7 @@
 // accepts connections.  We synchronise on that line only (never on sleeps).
 // SIGTERM must make it exit with status 0.
 
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -239,6 +240,18 @@ export class AssayServer {
       headers: { "content-type": "application/json", ...(opts.headers || {}) },
       body: Buffer.from(JSON.stringify(value)),
     });
+  }
+  /** GET that must answer 200 (asserted); resolves the JSON body. */
+  async getOk(pathname) {
+    const r = await this.get(pathname);
+    assert.equal(r.status, 200, `GET ${pathname}: ${show(r)}${this.diag()}`);
+    return r.json();
+  }
+  /** POST of a JSON body that must answer 200 (asserted); resolves the JSON body. */
+  async postOk(pathname, value) {
+    const r = await this.postJSON(pathname, value);
+    assert.equal(r.status, 200, `POST ${pathname}: ${show(r)}${this.diag()}`);
+    return r.json();
   }
   /** POST /v1/traces with a raw body. */
   postTraces(body, headers = {}) {
