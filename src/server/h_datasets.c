@@ -42,16 +42,40 @@ static bool req_version(as_req *r, int64_t *ver) {
     return false;
 }
 
+/* A dataset's labels: [{id (DatasetLabel GlobalID), name, color}]. */
+static json_t *wire_label_refs(const json_t *labels) {
+    json_t *out = json_array();
+    size_t i;
+    json_t *l;
+    json_array_foreach(labels, i, l)
+        json_array_append_new(out, json_pack("{s:o, s:o, s:o}",
+                                             "id", wire_gid("DatasetLabel", l, "id"),
+                                             "name", wire_copy(l, "name"),
+                                             "color", wire_copy(l, "color")));
+    return out;
+}
+
 static json_t *wire_dataset(const json_t *row) {
     json_t *meta = json_object_get(row, "metadata");
-    return json_pack("{s:o, s:O, s:O, s:O, s:o, s:o, s:O}",
+    return json_pack("{s:o, s:O, s:O, s:O, s:o, s:o, s:O, s:o}",
                      "id", wire_gid("Dataset", row, "id"),
                      "name", json_object_get(row, "name"),
                      "description", json_object_get(row, "description"),
                      "metadata", json_is_object(meta) ? meta : json_object(),
                      "created_at", wire_time(row, "created_at"),
                      "updated_at", wire_time(row, "updated_at"),
-                     "example_count", json_object_get(row, "example_count"));
+                     "example_count", json_object_get(row, "example_count"),
+                     "labels", wire_label_refs(json_object_get(row, "labels")));
+}
+
+static json_t *wire_label(const json_t *row) {
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
+                     "id", wire_gid("DatasetLabel", row, "id"),
+                     "name", wire_copy(row, "name"),
+                     "description", wire_copy(row, "description"),
+                     "color", wire_copy(row, "color"),
+                     "created_at", wire_time(row, "created_at"),
+                     "dataset_count", wire_copy(row, "dataset_count"));
 }
 
 static json_t *wire_version(const json_t *row) {
@@ -326,7 +350,124 @@ static void h_from_spans(as_req *r) {
     reply_upload(r, rc, &res, &e);
 }
 
+/* ---- labels (assay extension) -------------------------------------------
+ * Global names with an optional #rrggbb colour, attached to datasets. */
+
+#define LABEL_NAME_MAX 128
+
+/* {id} of a label: a DatasetLabel GlobalID, a rowid, or a name. */
+static bool req_label(as_req *r, const char *ident, int64_t *id, json_t **row) {
+    int64_t lid = 0;
+    as_err e;
+    bool by_id = as_id_parse(ident, "DatasetLabel", &lid);
+    json_t *got = NULL;
+    if (as_store_dataset_label_get(r->srv->store, by_id ? lid : 0, by_id ? NULL : ident,
+                                   &got, &e) != AS_OK) {
+        as_reply_err(r, &e);
+        return false;
+    }
+    *id = json_integer_value(json_object_get(got, "id"));
+    if (row) *row = got;
+    else json_decref(got);
+    return true;
+}
+
+static bool valid_color(const char *c) {
+    return strlen(c) == 7 && c[0] == '#' && as_is_hex(c + 1, 6);
+}
+
+static void h_labels_list(as_req *r) {
+    json_t *rows;
+    as_err e;
+    if (as_store_dataset_label_list(r->srv->store, &rows, &e) != AS_OK) {
+        as_reply_err(r, &e);
+        return;
+    }
+    as_reply_data(r, wire_map(rows, wire_label));
+    json_decref(rows);
+}
+
+static void h_label_create(as_req *r) {
+    json_t *body = as_req_json_body(r);
+    if (!body) return;
+    const char *name = json_string_value(json_object_get(body, "name"));
+    json_t *desc = json_object_get(body, "description");
+    json_t *color = json_object_get(body, "color");
+    if (!name || !*name || strlen(name) > LABEL_NAME_MAX)
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "'name' must be a string of 1 to %d bytes",
+                        LABEL_NAME_MAX);
+    else if (desc && !json_is_null(desc) && !json_is_string(desc))
+        as_reply_error(r, AS_EUNPROCESSABLE, "'description' must be a string");
+    else if (color && !json_is_null(color) &&
+             !(json_is_string(color) && valid_color(json_string_value(color))))
+        as_reply_error(r, AS_EUNPROCESSABLE, "'color' must be \"#rrggbb\"");
+    else {
+        json_t *row = NULL;
+        as_err e;
+        as_rc rc = as_store_dataset_label_create(r->srv->store, name,
+                                                 json_string_value(desc),
+                                                 json_string_value(color), &row, &e);
+        as_reply_row(r, rc, row, wire_label, &e);
+    }
+    json_decref(body);
+}
+
+static void h_label_get(as_req *r) {
+    int64_t id;
+    json_t *row;
+    if (req_label(r, r->params[0], &id, &row)) as_reply_row(r, AS_OK, row, wire_label, NULL);
+}
+
+static void h_label_delete(as_req *r) {
+    int64_t id;
+    as_err e;
+    if (!req_label(r, r->params[0], &id, NULL)) return;
+    as_reply_done(r, as_store_dataset_label_delete(r->srv->store, id, &e), &e);
+}
+
+/* PUT /v1/datasets/{id}/labels {"labels": [name or DatasetLabel id, ...]}:
+ * the dataset's labels become exactly these. */
+static void h_set_labels(as_req *r) {
+    int64_t id;
+    if (!req_dataset(r, &id, NULL)) return;
+    json_t *body = as_req_json_body(r);
+    if (!body) return;
+    json_t *labels = json_object_get(body, "labels");
+    if (!json_is_array(labels) || json_array_size(labels) > 256) {
+        as_reply_error(r, AS_EUNPROCESSABLE, "'labels' must be an array of at most 256 "
+                       "label names or ids");
+        json_decref(body);
+        return;
+    }
+    size_t n = json_array_size(labels);
+    int64_t *ids = calloc(n + 1, sizeof(*ids));
+    bool ok = ids != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        const char *l = json_string_value(json_array_get(labels, i));
+        if (!l) {
+            as_reply_errorf(r, AS_EUNPROCESSABLE, "labels[%zu] must be a string", i);
+            ok = false;
+        } else {
+            ok = req_label(r, l, &ids[i], NULL);
+        }
+    }
+    as_err e;
+    if (ok) {
+        as_rc rc = as_store_dataset_set_labels(r->srv->store, id, ids, n, &e);
+        json_t *row = NULL;
+        if (rc == AS_OK) rc = as_store_dataset_get(r->srv->store, id, NULL, &row, &e);
+        as_reply_row(r, rc, row, wire_dataset, &e);
+    }
+    free(ids);
+    json_decref(body);
+}
+
 const as_route as_routes_datasets[] = {
+    { "GET", "/v1/dataset_labels", h_labels_list, false, false },
+    { "POST", "/v1/dataset_labels", h_label_create, false, false },
+    { "GET", "/v1/dataset_labels/{}", h_label_get, false, false },
+    { "DELETE", "/v1/dataset_labels/{}", h_label_delete, false, false },
+    { "PUT", "/v1/datasets/{}/labels", h_set_labels, false, false },
     { "GET", "/v1/datasets", h_list, false, false },
     { "POST", "/v1/datasets/upload", h_upload, true, true },
     { "POST", "/v1/datasets/from_spans", h_from_spans, false, false },

@@ -210,6 +210,45 @@ describe("JSON upload and versioning", () => {
   });
 });
 
+describe("dataset labels (assay extension)", () => {
+  const put = (p, body) =>
+    server.request("PUT", p, { headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify(body)) });
+
+  it("create, attach, list with the dataset, detach, delete; bad input names the field", async () => {
+    const a = await server.postJSON("/v1/dataset_labels", { name: `golden-${RUN}`, color: "#1f77b4" });
+    assert.equal(a.status, 200, show(a));
+    const la = a.json().data;
+    assert.equal(la.name, `golden-${RUN}`);
+    assert.equal(la.color, "#1f77b4");
+    assert.equal(decodeGlobalId(la.id).type, "DatasetLabel");
+    const b = await server.postJSON("/v1/dataset_labels", { name: `prod-${RUN}`, description: "from production" });
+    assert.equal(b.status, 200, show(b));
+    assert.equal((await server.postJSON("/v1/dataset_labels", { name: `prod-${RUN}` })).status, 409);
+    const bad = await server.postJSON("/v1/dataset_labels", { name: "x", color: "blue" });
+    assert.equal(bad.status, 422, show(bad));
+    assert.match(bad.json().detail, /color/);
+
+    const ds = (await upload({ name: `lab-${RUN}`, inputs: [{ q: 1 }] })).json().data.dataset_id;
+    const set = await put(`/v1/datasets/${ds}/labels`, { labels: [`prod-${RUN}`, la.id] });
+    assert.equal(set.status, 200, show(set));
+    assert.deepEqual(set.json().data.labels.map((l) => l.name), [`golden-${RUN}`, `prod-${RUN}`]);
+    const got = (await server.get(`/v1/datasets/${ds}`)).json().data;
+    assert.deepEqual(got.labels.map((l) => l.color), ["#1f77b4", null]);
+    const listed = (await server.get("/v1/dataset_labels")).json().data.find((l) => l.id === la.id);
+    assert.equal(listed.dataset_count, 1);
+
+    const unknown = await put(`/v1/datasets/${ds}/labels`, { labels: ["no-such-label"] });
+    assert.equal(unknown.status, 404, show(unknown));
+    assert.match(unknown.json().detail, /no-such-label/);
+    assert.equal((await server.get(`/v1/datasets/${ds}`)).json().data.labels.length, 2, "a failed PUT changes nothing");
+
+    assert.equal((await server.request("DELETE", `/v1/dataset_labels/${encodeURIComponent(`golden-${RUN}`)}`)).status, 204);
+    assert.deepEqual((await server.get(`/v1/datasets/${ds}`)).json().data.labels.map((l) => l.name), [`prod-${RUN}`]);
+    const cleared = await put(`/v1/datasets/${ds}/labels`, { labels: [] });
+    assert.deepEqual(cleared.json().data.labels, []);
+  });
+});
+
 describe("multipart upload", () => {
   it("CSV with input/output/metadata keys and a split column", async () => {
     const csv = 'q,a,src,split\n"hello, world",1,web,train\nbye,2,app,"[""test"",""x""]"\n';
