@@ -32,7 +32,8 @@ const char *as_ds_action_name(as_upload_action a);
  * inputs[], outputs?[], metadata?[], splits?[], span_ids?[],
  * example_ids?[]} (Phoenix's JSON upload).  The arrays must all be as
  * long as inputs (422 naming the field and the lengths) and hold the right
- * types (422 naming field[index]), checked before anything is written.
+ * types (422 naming field[index]; ids and split names are non-empty
+ * strings without NULs), checked before anything is written.
  * Malformed JSON is AS_EINVAL naming line and column; nesting deeper than
  * AS_JSON_MAX_DEPTH is AS_ETOOBIG. */
 as_rc as_ds_upload_json(as_store *st, const char *body, size_t n,
@@ -111,7 +112,9 @@ const as_ds_part *as_ds_form_file(const as_ds_form *form, const char *name);
 
 /* The whole multipart upload: the fields of Phoenix's form (name,
  * description, action, input_keys[], output_keys[], metadata_keys[],
- * split_key, split_keys[], span_id_key, example_id_key, file). */
+ * split_key, split_keys[], span_id_key, example_id_key, file).  Those
+ * text fields must be UTF-8 without NULs (else AS_EUNPROCESSABLE naming
+ * the field); a file name that is not UTF-8 is called "file" in errors. */
 as_rc as_ds_upload_form(as_store *st, const as_ds_form *form, size_t max_inflated,
                         as_upload_result *res, as_err *err);
 
@@ -142,6 +145,10 @@ as_rc as_ds_resolve(as_store *st, const char *ident, int64_t *id, json_t **row,
  * {"input": text} / {"output": text}), metadata {span_name, span_kind,
  * trace_id, span_id}, linked to the span.  Unknown span ids are
  * ENOTFOUND naming them; nothing is written then. */
+/* A dataset name: non-empty UTF-8, at most AS_DS_NAME_MAX bytes; else
+ * AS_EUNPROCESSABLE naming the problem. */
+as_rc as_ds_check_name(const char *name, as_err *err);
+
 as_rc as_ds_from_spans(as_store *st, const char *name, const char *description,
                        as_upload_action action, const char *const *span_ids,
                        size_t n, as_upload_result *res, as_err *err);

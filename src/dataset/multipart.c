@@ -39,22 +39,44 @@ static bool get_boundary(const char *ct, char *out, size_t cap) {
     return true;
 }
 
-/* A parameter of a Content-Disposition header (name="x"), copied. */
+/* A parameter of a Content-Disposition header (name="x"), copied.  The
+ * header is read as `type *(";" key "=" (token | quoted-string))`, so
+ * that "name=" inside another parameter's quoted value (filename="a
+ * name=b") is not taken for the parameter. */
 static char *disp_param(const char *h, size_t hn, const char *key) {
     size_t kl = strlen(key);
-    for (size_t i = 0; i + kl + 1 < hn; i++) {
-        if ((i == 0 || h[i - 1] == ';' || h[i - 1] == ' ') &&
-            strncasecmp(h + i, key, kl) == 0 && h[i + kl] == '=') {
-            const char *v = h + i + kl + 1;
-            const char *end = h + hn;
-            size_t n = 0;
-            if (v < end && *v == '"') {
-                v++;
-                while (v + n < end && v[n] != '"') n++;
+    const char *p = h, *end = h + hn;
+    const char *semi = memchr(p, ';', hn);       /* skip "form-data" */
+    if (!semi) return NULL;
+    p = semi + 1;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\t')) p++;
+        const char *k = p;
+        while (p < end && *p != '=' && *p != ';') p++;
+        const char *kend = p;
+        while (kend > k && (kend[-1] == ' ' || kend[-1] == '\t')) kend--;
+        const char *v = NULL;
+        size_t n = 0;
+        if (p < end && *p == '=') {
+            p++;
+            while (p < end && (*p == ' ' || *p == '\t')) p++;
+            if (p < end && *p == '"') {
+                v = ++p;
+                while (p < end && *p != '"') p++;
+                n = (size_t)(p - v);
+                if (p < end) p++;               /* the closing quote */
+                while (p < end && *p != ';') p++;
             } else {
-                while (v + n < end && v[n] != ';' && v[n] != '\r') n++;
+                v = p;
+                while (p < end && *p != ';') p++;
+                n = (size_t)(p - v);
+                while (n && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
             }
+        }
+        if (p < end) p++;                       /* the ';' */
+        if (v && (size_t)(kend - k) == kl && strncasecmp(k, key, kl) == 0) {
             char *s = malloc(n + 1);
+            if (!s) return NULL;
             memcpy(s, v, n);
             s[n] = '\0';
             return s;
@@ -80,6 +102,7 @@ static char *header_value(const char *hdrs, size_t hn, const char *name, size_t 
             s[*vlen] = '\0';
             return s;
         }
+        if (eol == end) break;            /* not eol + 2: past the end */
         p = eol + 2;
     }
     return NULL;

@@ -93,6 +93,8 @@ as_rc as_ds_from_spans(as_store *st, const char *name, const char *description,
                        as_upload_action action, const char *const *span_ids,
                        size_t n, as_upload_result *res, as_err *err) {
     if (n == 0) return as_err_set(err, AS_EUNPROCESSABLE, "no span ids given");
+    as_rc crc = as_ds_check_name(name, err);
+    if (crc != AS_OK) return crc;
     as_span_ref *refs = calloc(n, sizeof(*refs));
     int64_t *rowids = calloc(n, sizeof(*rowids));
     as_rc rc = refs && rowids ? as_store_spans_resolve(st, span_ids, n, refs, err)

@@ -35,12 +35,14 @@ const char *as_ds_action_name(as_upload_action a) {
     return (size_t)a < AS_ARRAY_LEN(action_names) ? action_names[a] : "?";
 }
 
-static as_rc check_name(const char *name, as_err *err) {
+as_rc as_ds_check_name(const char *name, as_err *err) {
     if (!name || !*name)
         return as_err_set(err, AS_EUNPROCESSABLE, "'name' must be a non-empty string");
     if (strlen(name) > AS_DS_NAME_MAX)
         return as_err_set(err, AS_EUNPROCESSABLE, "'name' is longer than %d characters",
                           AS_DS_NAME_MAX);
+    if (!as_utf8_valid(name, strlen(name)))
+        return as_err_set(err, AS_EUNPROCESSABLE, "'name' must be UTF-8 text");
     return AS_OK;
 }
 
@@ -99,7 +101,15 @@ static as_rc json_next(void *ud, as_example_in *ex, bool *end, as_err *err) {
 
 typedef enum { EL_OBJECT, EL_SPLIT, EL_STRING } el_kind;
 
-static bool nonempty_str(const as_jval *v) { return v->type == AS_J_STR && v->n > 0; }
+/* A non-empty string without NULs: ids and split names are used as C
+ * strings, so "a\u0000b" would silently become "a". */
+static bool nonempty_str(const as_jval *v) {
+    return v->type == AS_J_STR && v->n > 0 && strlen(v->u.str) == v->n;
+}
+
+static bool has_nul(const as_jval *v) {
+    return v && v->type == AS_J_STR && strlen(v->u.str) != v->n;
+}
 
 /* An optional array field: absent/null is fine; else an array of n
  * elements of the kind (null allowed except for objects of inputs). */
@@ -152,11 +162,14 @@ static as_rc upload_jval(as_store *st, const as_jval *body, as_upload_result *re
         (act->type != AS_J_STR || !as_ds_action_parse(act->u.str, &action)))
         return as_err_set(err, AS_EUNPROCESSABLE,
                           "Invalid dataset action: must be create, append or update");
-    const char *name = as_json_str(as_json_get(body, "name"));
-    as_rc rc = check_name(name, err);
+    const as_jval *jname = as_json_get(body, "name");
+    const char *name = as_json_str(jname);
+    as_rc rc = as_ds_check_name(name, err);
     if (rc != AS_OK) return rc;
+    if (has_nul(jname))
+        return as_err_set(err, AS_EUNPROCESSABLE, "'name' must not hold NUL characters");
     const as_jval *desc = as_json_get(body, "description");
-    if (desc && desc->type != AS_J_NULL && desc->type != AS_J_STR)
+    if ((desc && desc->type != AS_J_NULL && desc->type != AS_J_STR) || has_nul(desc))
         return as_err_set(err, AS_EUNPROCESSABLE, "'description' must be a string");
     const as_jval *inputs = as_json_get(body, "inputs");
     if (!inputs || inputs->type != AS_J_ARR)
@@ -457,8 +470,10 @@ static as_rc file_next(void *ud, as_example_in *ex, bool *end, as_err *err) {
 
 as_rc as_ds_upload_file(as_store *st, const as_ds_file *f, as_upload_result *res,
                         as_err *err) {
-    as_rc rc = check_name(f->name, err);
+    as_rc rc = as_ds_check_name(f->name, err);
     if (rc != AS_OK) return rc;
+    if (f->description && !as_utf8_valid(f->description, strlen(f->description)))
+        return as_err_set(err, AS_EUNPROCESSABLE, "'description' must be UTF-8 text");
     const char *fname = f->filename ? f->filename : "";
     const char *ct = f->content_type;
     bool gz = ctype_is(ct, "application/gzip") || ctype_is(ct, "application/x-gzip") ||
@@ -545,16 +560,39 @@ static as_rc form_keys(const as_ds_form *form, const char *field, const char **o
 
 static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
 
+/* The text fields of the form must be UTF-8 without NULs: they become
+ * dataset names, descriptions and JSON keys (jansson refuses other
+ * bytes, and a NUL would cut the value short). */
+static as_rc check_form_text(const as_ds_form *form, as_err *err) {
+    static const char *const fields[] = {
+        "name", "description", "action", "input_keys", "input_keys[]", "output_keys",
+        "output_keys[]", "metadata_keys", "metadata_keys[]", "split_keys", "split_keys[]",
+        "split_key", "span_id_key", "example_id_key"
+    };
+    for (size_t i = 0; i < form->n; i++) {
+        const char *v = form->values ? form->values[i] : NULL;
+        if (!v) continue;
+        for (size_t k = 0; k < AS_ARRAY_LEN(fields); k++) {
+            if (strcmp(form->parts[i].name, fields[k]) != 0) continue;
+            if (strlen(v) != form->parts[i].len || !as_utf8_valid(v, form->parts[i].len))
+                return as_err_set(err, AS_EUNPROCESSABLE,
+                                  "'%s' must be UTF-8 text without NUL characters", fields[k]);
+        }
+    }
+    return AS_OK;
+}
+
 as_rc as_ds_upload_form(as_store *st, const as_ds_form *form, size_t max_inflated,
                         as_upload_result *res, as_err *err) {
     as_ds_file f;
     memset(&f, 0, sizeof(f));
+    as_rc rc = check_form_text(form, err);
+    if (rc != AS_OK) return rc;
     f.name = as_ds_form_get(form, "name");
     f.description = as_ds_form_get(form, "description");
     if (!as_ds_action_parse(as_ds_form_get(form, "action"), &f.action))
         return as_err_set(err, AS_EUNPROCESSABLE,
                           "Invalid dataset action: must be create, append or update");
-    as_rc rc;
     if ((rc = form_keys(form, "input_keys", f.keys.input, &f.keys.n_input, err)) != AS_OK ||
         (rc = form_keys(form, "output_keys", f.keys.output, &f.keys.n_output, err)) != AS_OK ||
         (rc = form_keys(form, "metadata_keys", f.keys.metadata, &f.keys.n_metadata, err)) != AS_OK ||
@@ -569,7 +607,9 @@ as_rc as_ds_upload_form(as_store *st, const as_ds_form *form, size_t max_inflate
     f.len = file->len;
     f.filename = file->filename;
     f.content_type = file->content_type;
-    f.origin = file->filename && *file->filename ? file->filename : "file";
+    /* the origin names the file in error messages: UTF-8 only */
+    f.origin = file->filename && *file->filename &&
+               as_utf8_valid(file->filename, strlen(file->filename)) ? file->filename : "file";
     f.max_inflated = max_inflated;
     return as_ds_upload_file(st, &f, res, err);
 }

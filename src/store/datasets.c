@@ -10,6 +10,7 @@
 
 #include "assay/buf.h"
 #include "assay/hex.h"
+#include "assay/utf8.h"
 #include "datasets_ops.h"
 
 #define DS(st) ((st)->ops->datasets)
@@ -42,8 +43,15 @@ as_rc as_store_dataset_versions(as_store *st, int64_t dataset_id,
                                 int64_t *next_id, as_err *err) {
     return DS(st)->versions(st, dataset_id, before_id, limit, rows, next_id, err);
 }
+/* Names and descriptions become JSON strings on every read: whatever the
+ * caller checked, the store takes only UTF-8 text without NULs. */
 as_rc as_store_dataset_upload(as_store *st, const as_dataset_upload *up,
                               as_upload_result *res, as_err *err) {
+    memset(res, 0, sizeof(*res));
+    if (!up->name || !*up->name || !as_utf8_valid(up->name, strlen(up->name)))
+        return as_err_set(err, AS_EUNPROCESSABLE, "'name' must be non-empty UTF-8 text");
+    if (up->description && !as_utf8_valid(up->description, strlen(up->description)))
+        return as_err_set(err, AS_EUNPROCESSABLE, "'description' must be UTF-8 text");
     return DS(st)->upload(st, up, res, err);
 }
 as_rc as_store_dataset_span_sources(as_store *st, const int64_t *rowids,

@@ -350,5 +350,124 @@ TEST(export_openai) {
     store_fixture_close(st);
 }
 
+/* Found by tests/fuzz/fuzz_dataset_form: "name=" inside the quoted value
+ * of another parameter was taken for the field name. */
+TEST(form_params_quoted) {
+    const char *body =
+        "--XyZ\r\nContent-Disposition: form-data; filename=\"a name=evil.csv\"; name=\"file\"\r\n"
+        "\r\nq\r\n"
+        "--XyZ\r\nContent-Disposition: form-data; name=\"x; filename=y\"\r\n\r\nv\r\n"
+        "--XyZ\r\nContent-Disposition: form-data;name = plain ; filename=\"\"\r\n\r\nw\r\n"
+        "--XyZ--\r\n";
+    as_ds_form form;
+    as_err e;
+    CHECK(as_ds_form_parse("multipart/form-data; boundary=XyZ", body, strlen(body), &form, &e) == AS_OK);
+    CHECK_INT(form.n, 3);
+    CHECK_STR(form.parts[0].name, "file");
+    CHECK_STR(form.parts[0].filename, "a name=evil.csv");
+    CHECK_STR(form.parts[1].name, "x; filename=y");
+    CHECK(form.parts[1].filename == NULL);
+    CHECK_STR(as_ds_form_get(&form, "x; filename=y"), "v");
+    CHECK_STR(form.parts[2].name, "plain");
+    CHECK_STR(form.parts[2].filename, "");
+    as_ds_form_release(&form);
+}
+
+/* Found by tests/fuzz/fuzz_dataset_upload: a form's name field in bytes
+ * that are not UTF-8 made a dataset that could not be read back. */
+TEST(form_text_utf8) {
+    as_store *st = store_fixture_open("ds", NULL);
+    const char *fields[] = { "name", "description", "input_keys[]" };
+    for (size_t i = 0; i < 3; i++) {
+        char body[512];
+        int n = snprintf(body, sizeof(body),
+                         "--XyZ\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\n%s\r\n"
+                         "--XyZ\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\nq\x89\r\n"
+                         "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.jsonl\"\r\n"
+                         "\r\n{\"q\":1}\n\r\n--XyZ--\r\n",
+                         i == 0 ? "x" : "ok", fields[i]);
+        as_ds_form form;
+        as_err e;
+        as_upload_result r;
+        CHECK(as_ds_form_parse("multipart/form-data; boundary=XyZ", body, (size_t)n, &form, &e) == AS_OK);
+        CHECK(as_ds_upload_form(st, &form, 1 << 20, &r, &e) == AS_EUNPROCESSABLE);
+        CHECK(strstr(e.msg, "UTF-8") != NULL);
+        as_ds_form_release(&form);
+    }
+    /* the file path (CLI) checks the name and description too */
+    as_ds_file df;
+    memset(&df, 0, sizeof(df));
+    df.name = "bad\xff";
+    df.data = "{\"input\":{}}\n";
+    df.len = strlen(df.data);
+    df.origin = df.filename = "d.jsonl";
+    as_upload_result dr;
+    as_err de;
+    CHECK(as_ds_upload_file(st, &df, &dr, &de) == AS_EUNPROCESSABLE);
+    df.name = "good";
+    df.description = "\xc3";
+    CHECK(as_ds_upload_file(st, &df, &dr, &de) == AS_EUNPROCESSABLE);
+    /* a NUL inside a text field */
+    static const char nul_body[] =
+        "--XyZ\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\na\0b\r\n"
+        "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.jsonl\"\r\n"
+        "\r\n{\"input\":{}}\n\r\n--XyZ--\r\n";
+    as_ds_form form;
+    as_err e;
+    as_upload_result r;
+    CHECK(as_ds_form_parse("multipart/form-data; boundary=XyZ", nul_body, sizeof(nul_body) - 1,
+                           &form, &e) == AS_OK);
+    CHECK(as_ds_upload_form(st, &form, 1 << 20, &r, &e) == AS_EUNPROCESSABLE);
+    as_ds_form_release(&form);
+    json_t *rows = NULL;
+    int64_t next = 0;
+    CHECK(as_store_dataset_list(st, NULL, 0, 10, &rows, &next, &e) == AS_OK);
+    CHECK_INT(json_array_size(rows), 0);
+    json_decref(rows);
+    store_fixture_close(st);
+}
+
+/* Strings with NULs in a JSON upload: ids, split names and the name are
+ * used as C strings, so "e\u0000x" would have become "e". */
+TEST(json_nul_strings) {
+    as_store *st = store_fixture_open("ds", NULL);
+    as_upload_result r;
+    as_err e;
+    CHECK(upload(st, "{\"name\":\"n\",\"inputs\":[{},{}],\"example_ids\":[\"e\",\"e\\u0000x\"]}",
+                 &r, &e) == AS_EUNPROCESSABLE);
+    CHECK(strstr(e.msg, "'example_ids'[1]") != NULL);
+    CHECK(upload(st, "{\"name\":\"n\",\"inputs\":[{}],\"splits\":[[\"a\\u0000\"]]}", &r, &e) ==
+          AS_EUNPROCESSABLE);
+    CHECK(upload(st, "{\"name\":\"n\\u0000x\",\"inputs\":[{}]}", &r, &e) == AS_EUNPROCESSABLE);
+    CHECK(upload(st, "{\"name\":\"n\",\"description\":\"\\u0000\",\"inputs\":[{}]}", &r, &e) ==
+          AS_EUNPROCESSABLE);
+    CHECK(upload(st, "{\"name\":\"n\",\"inputs\":[{}],\"example_ids\":[\"e\"]}", &r, &e) == AS_OK);
+    store_fixture_close(st);
+}
+
+/* The store itself refuses names that are not UTF-8 (whatever the caller
+ * checked), and datasets from spans check their name first. */
+TEST(names_checked_by_store) {
+    as_store *st = store_fixture_open("ds", NULL);
+    as_dataset_upload up;
+    memset(&up, 0, sizeof(up));
+    up.name = "bad\xff";
+    as_upload_result res;
+    as_err err;
+    CHECK_INT(as_store_dataset_upload(st, &up, &res, &err), AS_EUNPROCESSABLE);
+    CHECK(strstr(err.msg, "name") != NULL);
+    up.name = "ok";
+    up.description = "\xc3";
+    CHECK_INT(as_store_dataset_upload(st, &up, &res, &err), AS_EUNPROCESSABLE);
+    CHECK(strstr(err.msg, "description") != NULL);
+    const char *ids[] = { "0000000000000001" };
+    CHECK_INT(as_ds_from_spans(st, "", NULL, AS_UPLOAD_APPEND, ids, 1, &res, &err),
+              AS_EUNPROCESSABLE);
+    CHECK(strstr(err.msg, "name") != NULL);
+    store_fixture_close(st);
+}
+
 TEST_MAIN(T(hash_stable), T(update_versions), T(external_ids_patch), T(actions_and_errors),
-          T(splits_filter), T(files_and_errors), T(gzip_and_multipart), T(export_openai))
+          T(splits_filter), T(files_and_errors), T(gzip_and_multipart), T(export_openai),
+          T(form_params_quoted), T(form_text_utf8), T(json_nul_strings),
+          T(names_checked_by_store))
