@@ -1,0 +1,75 @@
+import { useEffect, useState } from "react";
+import { api, getAll } from "../api";
+import type { Project } from "../types";
+import { projectStats, type ProjectStats } from "../transforms";
+import { fmtCount, fmtDuration, fmtPercent } from "../format";
+import { Link } from "../router";
+import { Sparkline } from "../components/Sparkline";
+
+const DAY = 24 * 3600e3;
+
+function ProjectCard({ project }: { project: Project }) {
+  const [stats, setStats] = useState<ProjectStats | null>(null);
+  const [truncated, setTruncated] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const ac = new AbortController();
+    const to = Date.now();
+    const from = to - DAY;
+    getAll((cursor) => api.traces(project.name, { start_time: new Date(from).toISOString(), limit: "1000", cursor }, ac.signal), 10000)
+      .then(({ items, truncated }) => {
+        setStats(projectStats(items, from, to, 24));
+        setTruncated(truncated);
+      })
+      .catch((e) => {
+        if (!ac.signal.aborted) setError(String(e.message || e));
+      });
+    return () => ac.abort();
+  }, [project.name]);
+
+  return (
+    <div className="card" data-testid="project-card">
+      <div className="cardhead">
+        <Link to={`/projects/${encodeURIComponent(project.name)}/spans`} className="cardtitle">
+          {project.name}
+        </Link>
+        <span className="muted">last 24 h</span>
+      </div>
+      {project.description && <div className="muted small">{project.description}</div>}
+      {error && <div className="error">{error}</div>}
+      {!stats && !error && <div className="muted">loading…</div>}
+      {stats && (
+        <>
+          <div className="figures">
+            <div><b>{fmtCount(stats.traces)}{truncated ? "+" : ""}</b><span>traces</span></div>
+            <div><b className={stats.errorRate > 0 ? "bad" : ""}>{fmtPercent(stats.errorRate)}</b><span>error rate</span></div>
+            <div><b>{fmtDuration(stats.p50)}</b><span>p50 latency</span></div>
+            <div><b>{fmtDuration(stats.p95)}</b><span>p95 latency</span></div>
+            <div><b>{fmtCount(stats.tokens)}</b><span>tokens</span></div>
+          </div>
+          <Sparkline values={stats.buckets} label={`traces per hour for ${project.name}`} width={300} />
+        </>
+      )}
+    </div>
+  );
+}
+
+export function ProjectsPage() {
+  const [projects, setProjects] = useState<Project[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const ac = new AbortController();
+    getAll((cursor) => api.projects(cursor, ac.signal))
+      .then(({ items }) => setProjects(items))
+      .catch((e) => !ac.signal.aborted && setError(String(e.message || e)));
+    return () => ac.abort();
+  }, []);
+  return (
+    <div className="page">
+      <h1>Projects</h1>
+      {error && <div className="error">{error}</div>}
+      {projects && projects.length === 0 && <div className="muted">No projects yet. Send traces to /v1/traces.</div>}
+      <div className="cards">{projects?.map((p) => <ProjectCard key={p.id} project={p} />)}</div>
+    </div>
+  );
+}

@@ -1,0 +1,161 @@
+// The spans table of a project: filter expression, time range, sort, root-only.
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { api, ApiError } from "../api";
+import type { Span } from "../types";
+import { FilterBox } from "../components/FilterBox";
+import { VirtualList } from "../components/VirtualList";
+import { fmtCount, fmtDuration, fmtTime, preview } from "../format";
+import { spanLatency, spanTokens } from "../transforms";
+import { navigate, setQuery, useLocation } from "../router";
+
+export const RANGES: { key: string; label: string; ms: number | null }[] = [
+  { key: "15m", label: "last 15 min", ms: 15 * 60e3 },
+  { key: "1h", label: "last hour", ms: 3600e3 },
+  { key: "24h", label: "last 24 h", ms: 24 * 3600e3 },
+  { key: "7d", label: "last 7 days", ms: 7 * 24 * 3600e3 },
+  { key: "all", label: "all time", ms: null },
+];
+
+type SortKey = "time" | "latency" | "tokens";
+
+export function sortSpans(spans: Span[], key: SortKey, desc: boolean): Span[] {
+  const val = (s: Span) => (key === "time" ? Date.parse(s.start_time) : key === "latency" ? spanLatency(s) : spanTokens(s) ?? -1);
+  const out = [...spans].sort((a, b) => val(a) - val(b));
+  return desc ? out.reverse() : out;
+}
+
+const PAGE = 500;
+
+export function SpansPage({ project }: { project: string }) {
+  const { query } = useLocation();
+  const filter = query.get("filter") || "";
+  const range = query.get("range") || "24h";
+  const rootOnly = query.get("root") === "1";
+  const sort = (query.get("sort") as SortKey) || "time";
+  const desc = query.get("order") !== "asc";
+
+  const [spans, setSpans] = useState<Span[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<{ message: string; column: number | null } | null>(null);
+  const [filterError, setFilterError] = useState<{ message: string; column: number | null } | null>(null);
+  const gen = useRef(0);
+
+  const params = useMemo(() => {
+    const r = RANGES.find((x) => x.key === range);
+    return {
+      filter: filter || undefined,
+      start_time: r && r.ms ? new Date(Date.now() - r.ms).toISOString() : undefined,
+      parent_id: rootOnly ? "null" : undefined,
+      limit: String(PAGE),
+    };
+  }, [filter, range, rootOnly]);
+
+  const load = useCallback(
+    (cur: string | null) => {
+      const g = ++gen.current;
+      setLoading(true);
+      api
+        .spans(project, { ...params, cursor: cur || undefined })
+        .then((page) => {
+          if (g !== gen.current) return;
+          setSpans((prev) => (cur ? [...prev, ...page.data] : page.data));
+          setCursor(page.next_cursor);
+          setError(null);
+          setFilterError(null);
+        })
+        .catch((e) => {
+          if (g !== gen.current) return;
+          const err = { message: String(e.message || e), column: e instanceof ApiError ? e.column : null };
+          if (e instanceof ApiError && e.status === 400 && /filter/i.test(e.message)) setFilterError(err);
+          else setError(err);
+          if (!cur) setSpans([]);
+          setCursor(null);
+        })
+        .finally(() => g === gen.current && setLoading(false));
+    },
+    [project, params],
+  );
+
+  useEffect(() => load(null), [load]);
+  const more = useCallback(() => {
+    if (cursor && !loading) load(cursor);
+  }, [cursor, loading, load]);
+
+  const rows = useMemo(() => sortSpans(spans, sort, desc), [spans, sort, desc]);
+  const sortHeader = (key: SortKey, label: string) => (
+    <button
+      className={`th sortable ${sort === key ? "active" : ""}`}
+      onClick={() => setQuery({ sort: key === "time" ? null : key, order: sort === key && desc ? "asc" : null })}
+      title="sort the loaded rows"
+    >
+      {label} {sort === key ? (desc ? "▼" : "▲") : ""}
+    </button>
+  );
+
+  return (
+    <div className="page spanspage">
+      <h1>
+        {project} <span className="muted">· spans</span>
+      </h1>
+      <div className="toolbar">
+        <FilterBox value={filter} error={filterError} onSubmit={(f) => setQuery({ filter: f || null })} />
+        <div className="controls">
+          <label>
+            time{" "}
+            <select aria-label="time range" data-testid="range" value={range} onChange={(e) => setQuery({ range: e.target.value === "24h" ? null : e.target.value })}>
+              {RANGES.map((r) => (
+                <option key={r.key} value={r.key}>
+                  {r.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            <input type="checkbox" data-testid="root-only" checked={rootOnly} onChange={(e) => setQuery({ root: e.target.checked ? "1" : null })} /> root spans only
+          </label>
+          <span className="muted" data-testid="span-count">
+            {loading ? "loading…" : `${fmtCount(spans.length)}${cursor ? "+" : ""} spans`}
+          </span>
+        </div>
+      </div>
+      {error && <div className="error">{error.message}</div>}
+      <div className="table spantable" role="table">
+        <div className="thead spanrow" role="row">
+          {sortHeader("time", "time")}
+          <div className="th">name</div>
+          <div className="th">kind</div>
+          <div className="th">status</div>
+          {sortHeader("latency", "latency")}
+          {sortHeader("tokens", "tokens")}
+          <div className="th">input</div>
+          <div className="th">output</div>
+        </div>
+        <VirtualList
+          items={rows}
+          rowHeight={30}
+          testId="span-rows"
+          onEndReached={more}
+          renderRow={(s) => (
+            <div
+              className={`spanrow clickable ${s.status_code === "ERROR" ? "err" : ""}`}
+              role="row"
+              data-testid="span-row"
+              onClick={() => navigate(`/projects/${encodeURIComponent(project)}/traces/${s.context.trace_id}?span=${s.context.span_id}`)}
+            >
+              <div className="td mono">{fmtTime(s.start_time)}</div>
+              <div className="td name" title={s.name}>{s.name}</div>
+              <div className="td"><span className={`kind kind-${s.span_kind}`}>{s.span_kind}</span></div>
+              <div className="td"><span className={`status status-${s.status_code}`}>{s.status_code}</span></div>
+              <div className="td num">{fmtDuration(spanLatency(s))}</div>
+              <div className="td num">{fmtCount(spanTokens(s))}</div>
+              <div className="td preview">{preview(s.attributes["input.value"])}</div>
+              <div className="td preview">{preview(s.attributes["output.value"])}</div>
+            </div>
+          )}
+        />
+        {!loading && rows.length === 0 && !error && !filterError && <div className="muted empty">No spans match.</div>}
+      </div>
+    </div>
+  );
+}
