@@ -51,7 +51,11 @@ FE_SRC := $(filter-out src/cli/main.c,$(wildcard src/server/*.c src/cli/*.c))
 # Files compiled into the binary (tools/embed.c): built-in judges, prices.
 EMBED_TEMPLATES := $(sort $(wildcard src/eval/templates/*.yaml))
 EMBED_PRICES := src/llm/prices.json
-EMBED_C := $(GEN)/embed_templates.c $(GEN)/embed_prices.c
+EMBED_C := $(GEN)/embed_templates.c $(GEN)/embed_prices.c $(GEN)/embed_ui.c
+# The web UI (ui/): npm ci when the lock file changes, vite build when a
+# source changes; ui/dist/index.html and ui/dist/assets/* are embedded.
+UI_SRC := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/package.json \
+          ui/package-lock.json ui/vite.config.ts ui/tsconfig.json
 LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(patsubst $(GEN)/%.c,$(O)/gen/%.o,$(PB_C) $(EMBED_C))
 FE_OBJ := $(patsubst %.c,$(O)/%.o,$(FE_SRC))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -83,6 +87,15 @@ $(GEN)/embed_templates.c: $(GEN)/embed $(EMBED_TEMPLATES)
 
 $(GEN)/embed_prices.c: $(GEN)/embed $(EMBED_PRICES)
 	$(GEN)/embed as_embed_prices $@ $(EMBED_PRICES)
+
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+
+ui/dist/index.html: $(UI_SRC) ui/node_modules/.package-lock.json
+	cd ui && npm run build
+
+$(GEN)/embed_ui.c: $(GEN)/embed ui/dist/index.html
+	$(GEN)/embed as_embed_ui $@ ui/dist/index.html $$(ls ui/dist/assets/* | sort)
 
 $(O)/gen/%.o: $(GEN)/%.c $(PB_H)
 	@mkdir -p $(dir $@)

@@ -93,6 +93,11 @@ static enum MHD_Result send_reply(as_req *r) {
     if (r->retry_after[0]) MHD_add_response_header(resp, "Retry-After", r->retry_after);
     if (r->content_disposition[0])
         MHD_add_response_header(resp, "Content-Disposition", r->content_disposition);
+    if (r->cache_control) MHD_add_response_header(resp, "Cache-Control", r->cache_control);
+    if (r->csp) {
+        MHD_add_response_header(resp, "Content-Security-Policy", r->csp);
+        MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    }
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)(r->status ? r->status : 500), resp);
     MHD_destroy_response(resp);
     return ret;

@@ -10,7 +10,6 @@
 #include "server.h"
 
 static const as_route routes[] = {
-    { "GET", "/", h_root, false, false },
     { "GET", "/healthz", h_healthz, false, false },
     { "GET", "/readyz", h_readyz, false, false },
     { "GET", "/metrics", h_metrics, false, false },
@@ -40,6 +39,7 @@ static const as_route *const tables[] = {
     as_routes_annotations,
     as_routes_queues,
     as_routes_runner,
+    as_routes_ui,
 };
 
 /* Match path (a writable copy) against pattern; captured segments are

@@ -85,6 +85,8 @@ typedef struct as_req {
     void (*free_state)(void *);
     int tag;                     /* a small handler-private value         */
     const char *project;         /* x-project-name (OTLP)                 */
+    const char *cache_control;   /* Cache-Control, or NULL                */
+    const char *csp;             /* Content-Security-Policy (UI), or NULL */
 } as_req;
 
 typedef void (*as_handler_fn)(as_req *r);
@@ -105,6 +107,7 @@ extern const as_route as_routes_annotations[]; /* h_annotations.c */
 extern const as_route as_routes_queues[];      /* h_queues.c      */
 extern const as_route as_routes_analysis[];    /* h_analysis.c    */
 extern const as_route as_routes_runner[];      /* h_runner.c      */
+extern const as_route as_routes_ui[];          /* h_ui.c          */
 
 /* routes.c */
 const as_route *as_route_match(const char *method, const char *path,
