@@ -338,10 +338,7 @@ static const char *const upload_sql[U__COUNT] = {
     [U_SPLIT_LINK] =
         "INSERT OR IGNORE INTO dataset_split_examples(split_id, example_id) VALUES(?1, ?2)",
     [U_SPLIT_CLEAR] = "DELETE FROM dataset_split_examples WHERE example_id = ?1",
-    [U_SPAN] =
-        "SELECT s.id FROM span_id_index ix "
-        "JOIN spans s ON s.id = ix.span_rowid AND s.span_id = ix.span_id "
-        "WHERE ix.span_id = ?1 ORDER BY s.id DESC LIMIT 1",
+    [U_SPAN] = SQ_SPAN_BY_ID,
 };
 
 typedef struct upload_ctx {
@@ -349,6 +346,7 @@ typedef struct upload_ctx {
     sqlite3_stmt *q[U__COUNT];
     int64_t ds, latest, ver, now;
     bool have_cur;          /* temp.ds_cur holds the latest version      */
+    bool spans_indexed;     /* span_id_index caught up in this upload    */
     as_upload_result *res;
 } upload_ctx;
 
@@ -451,14 +449,23 @@ static as_rc set_splits(upload_ctx *u, int64_t ex, const json_t *splits,
     return AS_OK;
 }
 
-static int64_t span_rowid(upload_ctx *u, const char *hex) {
+/* The span an example names, 0 when unknown.  The span id index is
+ * caught up once per upload, inside its transaction, and only when an
+ * example names a span. */
+static as_rc span_rowid(upload_ctx *u, const char *hex, int64_t *id, as_err *err) {
     int64_t key;
-    if (!sq_span_id_parse(hex, &key)) return 0;
+    *id = 0;
+    if (!sq_span_id_parse(hex, &key)) return AS_OK;
+    if (!u->spans_indexed) {
+        as_rc rc = sq_span_index_catch_up_tx(u->db, err);
+        if (rc != AS_OK) return rc;
+        u->spans_indexed = true;
+    }
     sqlite3_stmt *q = u->q[U_SPAN];
     sqlite3_bind_int64(q, 1, key);
-    int64_t id = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    if (sqlite3_step(q) == SQLITE_ROW) *id = sqlite3_column_int64(q, 0);
     sqlite3_reset(q);
-    return id;
+    return AS_OK;
 }
 
 static as_rc create_example(upload_ctx *u, const as_example_in *in,
@@ -467,7 +474,11 @@ static as_rc create_example(upload_ctx *u, const as_example_in *in,
     sqlite3_bind_int64(q, 1, u->ds);
     if (in->external_id) sqlite3_bind_text(q, 2, in->external_id, -1, SQLITE_STATIC);
     else sqlite3_bind_null(q, 2);
-    int64_t span = in->span_id ? span_rowid(u, in->span_id) : 0;
+    int64_t span = 0;
+    if (in->span_id) {
+        as_rc rc = span_rowid(u, in->span_id, &span, err);
+        if (rc != AS_OK) return rc;
+    }
     if (span) sqlite3_bind_int64(q, 3, span);
     else sqlite3_bind_null(q, 3);
     if (in->span_id) sqlite3_bind_text(q, 4, in->span_id, -1, SQLITE_STATIC);
@@ -695,14 +706,9 @@ static as_rc upload_body(upload_ctx *u, const as_dataset_upload *up, as_err *err
 static as_rc sq_dataset_upload(as_store *st, const as_dataset_upload *up,
                                as_upload_result *res, as_err *err) {
     memset(res, 0, sizeof(*res));
-    /* Bring the span id index up to date before taking the write lock:
-     * the lookups inside the transaction read it (spans stored after
-     * this point are not linked; source_span_id is kept regardless). */
-    as_rc rc = sq_spans_resolve(st, NULL, 0, NULL, err);
-    if (rc != AS_OK) return rc;
     sq_store *s = SQ(st);
     upload_ctx u = { .db = sq_acquire(s), .now = as_now_ns(), .res = res };
-    rc = sq_exec(u.db, "BEGIN IMMEDIATE", err);
+    as_rc rc = sq_exec(u.db, "BEGIN IMMEDIATE", err);
     if (rc == AS_OK) {
         rc = upload_body(&u, up, err);
         for (int k = 0; k < U__COUNT; k++) sqlite3_finalize(u.q[k]);

@@ -104,15 +104,8 @@ as_rc sq_label_delete(as_store *st, int64_t id, as_err *err) {
 static as_rc exists(sqlite3 *db, const char *sql, int64_t id, const char *what,
                     as_err *err) {
     sqlite3_stmt *q;
-    as_rc rc = sq_prepare(db, sql, &q, err);
-    if (rc != AS_OK) return rc;
-    sqlite3_bind_int64(q, 1, id);
-    int r = sqlite3_step(q);
-    if (r == SQLITE_DONE)
-        rc = as_err_set(err, AS_ENOTFOUND, "%s %lld not found", what, (long long)id);
-    else if (r != SQLITE_ROW)
-        rc = sq_error(db, err, what);
-    sqlite3_finalize(q);
+    as_rc rc = sq_row_by_id(db, sql, id, what, what, &q, err);
+    if (rc == AS_OK) sqlite3_finalize(q);
     return rc;
 }
 

@@ -15,7 +15,22 @@
 
 #include "sqlite_int.h"
 
-/* Index spans with rowid > watermark, in one write transaction. */
+/* The spans stored since the watermark, indexed in one sorted batch.
+ * Runs inside the caller's write transaction. */
+as_rc sq_span_index_catch_up_tx(sqlite3 *db, as_err *err) {
+    as_rc rc = sq_exec(db,
+        "INSERT OR IGNORE INTO span_id_index(span_id, span_rowid) "
+        "SELECT span_id, id FROM spans "
+        "WHERE id > (SELECT watermark FROM span_id_index_state) "
+        "ORDER BY span_id, id;"
+        "UPDATE span_id_index_state SET watermark = "
+        "coalesce((SELECT max(id) FROM spans), 0);", err);
+    if (rc != AS_OK) as_err_prefix(err, "indexing span ids: ");
+    return rc;
+}
+
+/* Index spans with rowid > watermark, in a write transaction of its own
+ * (none when the index is up to date). */
 static as_rc catch_up(sqlite3 *db, as_err *err) {
     sqlite3_stmt *q;
     as_rc rc = sq_prepare(db,
@@ -30,20 +45,12 @@ static as_rc catch_up(sqlite3 *db, as_err *err) {
     sqlite3_finalize(q);
     if (max == wm) return AS_OK;
     if ((rc = sq_exec(db, "BEGIN IMMEDIATE", err)) != AS_OK) return rc;
-    /* Re-read inside the transaction: another reader may have caught up,
-     * or spans may have been deleted (the trigger lowers the watermark). */
-    rc = sq_exec(db,
-        "INSERT OR IGNORE INTO span_id_index(span_id, span_rowid) "
-        "SELECT span_id, id FROM spans "
-        "WHERE id > (SELECT watermark FROM span_id_index_state) "
-        "ORDER BY span_id, id;"
-        "UPDATE span_id_index_state SET watermark = "
-        "coalesce((SELECT max(id) FROM spans), 0);", err);
+    /* Inside the transaction the statement re-reads the watermark:
+     * another reader may have caught up, or spans may have been deleted
+     * (the trigger lowers the watermark). */
+    rc = sq_span_index_catch_up_tx(db, err);
     if (rc == AS_OK) rc = sq_exec(db, "COMMIT", err);
-    if (rc != AS_OK) {
-        as_err_prefix(err, "indexing span ids: ");
-        sq_exec(db, "ROLLBACK", NULL);
-    }
+    if (rc != AS_OK) sq_exec(db, "ROLLBACK", NULL);
     return rc;
 }
 
@@ -65,10 +72,7 @@ as_rc sq_spans_resolve(as_store *st, const char *const *ids, size_t n,
     as_rc rc = catch_up(db, err);
     sqlite3_stmt *q = NULL;
     if (rc == AS_OK)
-        rc = sq_prepare(db,
-            "SELECT s.id, s.trace_rowid, s.project_id FROM span_id_index ix "
-            "JOIN spans s ON s.id = ix.span_rowid AND s.span_id = ix.span_id "
-            "WHERE ix.span_id = ?1 ORDER BY s.id DESC LIMIT 1", &q, err);
+        rc = sq_prepare(db, SQ_SPAN_BY_ID, &q, err);
     for (size_t i = 0; rc == AS_OK && i < n; i++) {
         sqlite3_bind_int64(q, 1, keys[i]);
         int r = sqlite3_step(q);

@@ -138,6 +138,14 @@ extern const struct as_analysis_ops sq_analysis_ops;    /* analysis.c    */
 bool sq_span_id_parse(const char *hex, int64_t *v);
 as_rc sq_spans_resolve(as_store *, const char *const *, size_t, as_span_ref *,
                        as_err *);
+/* Bring span_id_index up to date inside the caller's write transaction
+ * (spanindex.c); SQ_SPAN_BY_ID then finds the newest span with span id
+ * ?1: columns (rowid, trace rowid, project id). */
+as_rc sq_span_index_catch_up_tx(sqlite3 *db, as_err *err);
+#define SQ_SPAN_BY_ID                                                       \
+    "SELECT s.id, s.trace_rowid, s.project_id FROM span_id_index ix "       \
+    "JOIN spans s ON s.id = ix.span_rowid AND s.span_id = ix.span_id "      \
+    "WHERE ix.span_id = ?1 ORDER BY s.id DESC LIMIT 1"
 
 /* Dataset labels (labels.c), in the datasets vtable. */
 as_rc sq_label_list(as_store *, json_t **, as_err *);
