@@ -93,6 +93,7 @@ const as_route as_routes_ui[] = {
     { "GET", "/projects/{}/spans", h_ui_index, false, false },
     { "GET", "/projects/{}/traces/{}", h_ui_index, false, false },
     { "GET", "/projects/{}/sessions", h_ui_index, false, false },
+    { "GET", "/projects/{}/sessions/{}", h_ui_index, false, false },
     { "GET", "/projects/{}/graph", h_ui_index, false, false },
     { "GET", "/projects/{}/metrics", h_ui_index, false, false },
     { "GET", "/datasets", h_ui_index, false, false },

@@ -2,21 +2,25 @@ import { Link, useLocation } from "./router";
 import { ProjectsPage } from "./pages/Projects";
 import { SpansPage } from "./pages/Spans";
 import { TracePage } from "./pages/Trace";
-import { ComingPage } from "./pages/Coming";
+import { SessionsPage, SessionPage } from "./pages/Sessions";
+import { GraphPage } from "./pages/Graph";
+import { MetricsPage } from "./pages/Metrics";
+import { DatasetsPage, DatasetPage, DatasetUploadPage } from "./pages/Datasets";
+import { ExperimentsPage, ExperimentPage, ComparePage } from "./pages/Experiments";
+import { QueuesPage, QueuePage } from "./pages/Labelling";
+import { AgreementPage } from "./pages/Agreement";
 
-const COMING: Record<string, { title: string; what: string }> = {
-  "/datasets": { title: "Datasets", what: "Upload CSV/JSONL, browse examples and their versions, export." },
-  "/experiments": { title: "Experiments", what: "Per-dataset experiments with evaluator pass rates and intervals, and the compare view." },
-  "/labelling": { title: "Labelling", what: "Keyboard-first labelling queues." },
-  "/agreement": { title: "Judge agreement", what: "Accuracy, kappa and the confusion matrix between a judge and human labels." },
-  "/charts": { title: "Metrics", what: "Time series of traces, latency, tokens and error rate per project." },
-};
-
-const NAV: { to: string; label: string; coming?: boolean }[] = [
+const NAV: { to: string; label: string }[] = [
   { to: "/projects", label: "Projects" },
-  ...Object.entries(COMING).map(([to, c]) => ({ to, label: c.title, coming: true })),
+  { to: "/datasets", label: "Datasets" },
+  { to: "/experiments", label: "Experiments" },
+  { to: "/labelling", label: "Labelling" },
+  { to: "/agreement", label: "Judge agreement" },
+  { to: "/charts", label: "Metrics" },
 ];
 
+/* The UI's paths.  Every one of them must also be in src/server/h_ui.c's
+ * route table, so that a reload or a shared link is answered with the app. */
 function route(path: string) {
   const seg = path.split("/").filter(Boolean).map((s) => {
     try {
@@ -25,11 +29,25 @@ function route(path: string) {
       return s;
     }
   });
-  if (seg.length === 0 || (seg[0] === "projects" && seg.length === 1)) return <ProjectsPage />;
-  if (seg[0] === "projects" && seg.length === 3 && seg[2] === "spans") return <SpansPage key={seg[1]} project={seg[1]} />;
-  if (seg[0] === "projects" && seg.length === 4 && seg[2] === "traces") return <TracePage key={seg[1] + seg[3]} project={seg[1]} traceId={seg[3]} />;
-  const c = COMING[`/${seg[0]}`];
-  if (c && seg.length === 1) return <ComingPage {...c} />;
+  const [a, b, c, d] = seg;
+  const n = seg.length;
+  if (n === 0 || (a === "projects" && n === 1)) return <ProjectsPage />;
+  if (a === "projects" && n === 3 && c === "spans") return <SpansPage key={b} project={b} />;
+  if (a === "projects" && n === 4 && c === "traces") return <TracePage key={b + d} project={b} traceId={d} />;
+  if (a === "projects" && n === 3 && c === "sessions") return <SessionsPage key={b} project={b} />;
+  if (a === "projects" && n === 4 && c === "sessions") return <SessionPage key={b + d} project={b} sessionId={d} />;
+  if (a === "projects" && n === 3 && c === "graph") return <GraphPage key={b} project={b} />;
+  if (a === "projects" && n === 3 && c === "metrics") return <MetricsPage key={b} project={b} />;
+  if (a === "charts" && n === 1) return <MetricsPage />;
+  if (a === "datasets" && n === 1) return <DatasetsPage />;
+  if (a === "datasets" && n === 2 && b === "upload") return <DatasetUploadPage />;
+  if (a === "datasets" && n === 2) return <DatasetPage key={b} datasetId={b} />;
+  if (a === "experiments" && n === 1) return <ExperimentsPage />;
+  if (a === "experiments" && n === 2 && b === "compare") return <ComparePage />;
+  if (a === "experiments" && n === 2) return <ExperimentPage key={b} experimentId={b} />;
+  if (a === "labelling" && n === 1) return <QueuesPage />;
+  if (a === "labelling" && n === 2) return <QueuePage key={b} queueId={b} />;
+  if (a === "agreement" && n === 1) return <AgreementPage />;
   return (
     <div className="page">
       <h1>Not found</h1>
@@ -48,7 +66,6 @@ export function App() {
         {NAV.map((n) => (
           <Link key={n.to} to={n.to} className={`navlink ${active(n.to) ? "active" : ""}`}>
             {n.label}
-            {n.coming && <span className="badge">coming</span>}
           </Link>
         ))}
       </nav>

@@ -8,29 +8,54 @@ export class ApiError extends Error {
   }
 }
 
-async function get<T>(path: string, params?: Record<string, string | string[] | undefined>, signal?: AbortSignal): Promise<T> {
+type Params = Record<string, string | string[] | undefined>;
+
+/**
+ * One REST call.  JSON bodies are sent as application/json; FormData as
+ * multipart.  A non-2xx answer throws ApiError with the server's message
+ * (and the filter error column when there is one).  204 gives null.
+ */
+export async function request<T>(
+  method: string,
+  path: string,
+  opts: { params?: Params; json?: unknown; form?: FormData; signal?: AbortSignal } = {},
+): Promise<T> {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params || {})) {
+  for (const [k, v] of Object.entries(opts.params || {})) {
     if (v === undefined || v === "") continue;
     for (const x of Array.isArray(v) ? v : [v]) q.append(k, x);
   }
   const qs = q.toString();
-  const res = await fetch(qs ? `${path}?${qs}` : path, { signal, headers: { accept: "application/json" } });
+  const headers: Record<string, string> = { accept: "application/json" };
+  let body: BodyInit | undefined;
+  if (opts.json !== undefined) {
+    headers["content-type"] = "application/json";
+    body = JSON.stringify(opts.json);
+  } else if (opts.form) body = opts.form;
+  const res = await fetch(qs ? `${path}?${qs}` : path, { method, signal: opts.signal, headers, body });
   const text = await res.text();
-  let body: unknown = text;
+  let parsed: unknown = text;
   try {
-    body = text ? JSON.parse(text) : null;
+    parsed = text ? JSON.parse(text) : null;
   } catch {
     /* plain text */
   }
   if (!res.ok) {
-    const e = parseApiError(res.status, body);
+    const e = parseApiError(res.status, parsed);
     throw new ApiError(res.status, e.message, e.column);
   }
-  return body as T;
+  return parsed as T;
 }
 
-const enc = encodeURIComponent;
+export function get<T>(path: string, params?: Params, signal?: AbortSignal): Promise<T> {
+  return request<T>("GET", path, { params, signal });
+}
+
+export function post<T>(path: string, json: unknown, signal?: AbortSignal): Promise<T> {
+  return request<T>("POST", path, { json, signal });
+}
+
+export const enc = encodeURIComponent;
 
 export const api = {
   projects: (cursor?: string, signal?: AbortSignal) => get<Page<Project>>("/v1/projects", { limit: "1000", cursor }, signal),

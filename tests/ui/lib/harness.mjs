@@ -6,7 +6,7 @@
 // ui/dist (SPA fallback to index.html) and proxies every other path
 // (/v1/..., /healthz) to assay - the same origin layout the embedded UI has.
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -25,9 +25,18 @@ export const scaled = (ms) => Math.round(ms * MULT);
 
 const LISTEN_RE = /assay: listening on (http:\/\/127\.0\.0\.1:(\d+))/;
 
-export async function startAssay() {
+/**
+ * Start `assay serve` on a fresh data directory and a free port.
+ * opts.demo: first fill the directory with `assay demo --data DIR` (the
+ * recorded demo workspace a new user sees).
+ */
+export async function startAssay(opts = {}) {
   if (!fs.existsSync(ASSAY_BIN)) throw new Error(`assay binary not found at ${ASSAY_BIN} (build it, or set ASSAY_BIN)`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "assay-ui-"));
+  if (opts.demo) {
+    const r = spawnSync(ASSAY_BIN, ["demo", "--data", dataDir], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`assay demo failed (${r.status}): ${r.stdout}${r.stderr}`);
+  }
   const proc = spawn(ASSAY_BIN, ["serve", "--host", "127.0.0.1", "--port", "0", "--data", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "", err = "";
   proc.stderr.on("data", (d) => (err += d));

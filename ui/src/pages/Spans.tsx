@@ -1,4 +1,5 @@
 // The spans table of a project: filter expression, time range, sort, root-only.
+import { ProjectTabs } from "../components/ProjectTabs";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api, ApiError } from "../api";
 import type { Span } from "../types";
@@ -98,6 +99,7 @@ export function SpansPage({ project }: { project: string }) {
       <h1>
         {project} <span className="muted">· spans</span>
       </h1>
+      <ProjectTabs project={project} active="spans" />
       <div className="toolbar">
         <FilterBox value={filter} error={filterError} onSubmit={(f) => setQuery({ filter: f || null })} />
         <div className="controls">
