@@ -91,11 +91,17 @@ $(GEN)/embed_prices.c: $(GEN)/embed $(EMBED_PRICES)
 ui/node_modules/.package-lock.json: ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund
 
+# UI_BUILD=0 embeds the UI already built in $(UI_DIST) without rebuilding
+# it (for C work beside UI work in progress, or a UI built elsewhere).
+UI_BUILD ?= 1
+UI_DIST ?= ui/dist
+ifneq ($(UI_BUILD),0)
 ui/dist/index.html: $(UI_SRC) ui/node_modules/.package-lock.json
 	cd ui && npm run build
+endif
 
-$(GEN)/embed_ui.c: $(GEN)/embed ui/dist/index.html
-	$(GEN)/embed as_embed_ui $@ ui/dist/index.html $$(ls ui/dist/assets/* | sort)
+$(GEN)/embed_ui.c: $(GEN)/embed $(UI_DIST)/index.html
+	$(GEN)/embed as_embed_ui $@ $(UI_DIST)/index.html $$(ls $(UI_DIST)/assets/* | sort)
 
 $(O)/gen/%.o: $(GEN)/%.c $(PB_H)
 	@mkdir -p $(dir $@)
