@@ -127,6 +127,24 @@ typedef struct as_upload_result {
 as_rc as_store_dataset_upload(as_store *st, const as_dataset_upload *up,
                               as_upload_result *res, as_err *err);
 
+/* Edit one example of a dataset's latest version: the members given
+ * replace the example's (NULL = keep; objects only), splits (NULL = keep,
+ * JSON null = none, a string or an array of strings = these), or delete
+ * it.  One transaction; a new version is made (with `description`, may be
+ * NULL) only when something changed.  ENOTFOUND when the dataset does not
+ * exist or the example is not in its latest version (already deleted, or
+ * of another dataset). */
+typedef struct as_example_edit {
+    const json_t *input, *output, *metadata, *splits;
+    bool remove;
+    const char *description;        /* of the new version, or NULL        */
+} as_example_edit;
+
+as_rc as_store_dataset_example_edit(as_store *st, int64_t dataset_id,
+                                    int64_t example_id,
+                                    const as_example_edit *e,
+                                    as_upload_result *res, as_err *err);
+
 /* The content hash of an example: XXH3-128 (lower-case hex, 32 digits)
  * of the canonical text {"input":..,"metadata":..,"output":..} - compact
  * JSON with object keys sorted at every level.  Stable across key order

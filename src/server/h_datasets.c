@@ -276,6 +276,81 @@ static void h_examples(as_req *r) {
     r->content_type = "application/json";
 }
 
+/* PATCH /v1/datasets/{id}/examples/{example_id}: {input?, output?,
+ * metadata?, splits?, version_description?}; DELETE removes the example.
+ * Either makes a new version when something changed and answers
+ * {dataset_id, version_id, changed, example (PATCH; null after DELETE)}. */
+static void example_edit(as_req *r, bool remove) {
+    int64_t id, ex;
+    if (!req_dataset(r, &id, NULL)) return;
+    if (!as_id_parse(r->params[1], "DatasetExample", &ex)) {
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "'%.60s' is not a DatasetExample id",
+                        r->params[1]);
+        return;
+    }
+    as_example_edit ed = { .remove = remove };
+    json_t *body = NULL;
+    if (!remove) {
+        if (!(body = as_req_json_body(r))) return;
+        static const char *const fields[] = { "input", "output", "metadata", "splits",
+                                              "version_description" };
+        const char *k;
+        json_t *v;
+        json_object_foreach(body, k, v) {
+            size_t i = 0;
+            while (i < 5 && strcmp(k, fields[i]) != 0) i++;
+            if (i == 5) {
+                as_reply_errorf(r, AS_EUNPROCESSABLE, "unknown field '%.60s' (fields: input, "
+                                "output, metadata, splits, version_description)", k);
+                json_decref(body);
+                return;
+            }
+        }
+        ed.input = json_object_get(body, "input");
+        ed.output = json_object_get(body, "output");
+        ed.metadata = json_object_get(body, "metadata");
+        ed.splits = json_object_get(body, "splits");
+        json_t *desc = json_object_get(body, "version_description");
+        if (desc && !json_is_string(desc) && !json_is_null(desc)) {
+            as_reply_errorf(r, AS_EUNPROCESSABLE, "'version_description' must be a string");
+            json_decref(body);
+            return;
+        }
+        ed.description = json_string_value(desc);
+    }
+    as_upload_result res;
+    as_err e;
+    as_rc rc = as_store_dataset_example_edit(r->srv->store, id, ex, &ed, &res, &e);
+    json_decref(body);
+    if (rc != AS_OK) {
+        as_reply_err(r, &e);
+        return;
+    }
+    as_buf *b = &r->out;
+    as_buf_reset(b);
+    as_buf_puts(b, "{\"data\":{\"dataset_id\":");
+    put_gid(b, "Dataset", id);
+    as_buf_puts(b, ",\"version_id\":");
+    put_gid(b, "DatasetVersion", res.version_id);
+    as_buf_puts(b, res.new_version ? ",\"changed\":true" : ",\"changed\":false");
+    as_buf_puts(b, ",\"example\":");
+    list_ctx c = { b, 0 };
+    as_example_query q = { .dataset_id = id, .version_id = res.version_id,
+                           .after_id = ex - 1, .limit = 1 };
+    if (!remove && as_store_dataset_examples_each(r->srv->store, &q, put_example, &c, NULL,
+                                                  NULL, &e) != AS_OK) {
+        as_reply_err(r, &e);
+        return;
+    }
+    if (c.n == 0) as_buf_puts(b, "null");
+    as_buf_puts(b, "}}");
+    r->status = 200;
+    r->content_type = "application/json";
+}
+
+static void h_example_patch(as_req *r) { example_edit(r, false); }
+static void h_example_delete(as_req *r) { example_edit(r, true); }
+
 /* ---- downloads ----------------------------------------------------------- */
 
 /* The dataset as a file named "<dataset name>.<ext>". */
@@ -475,6 +550,8 @@ const as_route as_routes_datasets[] = {
     { "DELETE", "/v1/datasets/{}", h_delete, false, false },
     { "GET", "/v1/datasets/{}/versions", h_versions, false, false },
     { "GET", "/v1/datasets/{}/examples", h_examples, false, false },
+    { "PATCH", "/v1/datasets/{}/examples/{}", h_example_patch, false, false },
+    { "DELETE", "/v1/datasets/{}/examples/{}", h_example_delete, false, false },
     { "GET", "/v1/datasets/{}/csv", h_csv, false, false },
     { "GET", "/v1/datasets/{}/jsonl", h_jsonl, false, false },
     { "GET", "/v1/datasets/{}/jsonl/openai_ft", h_openai_ft, false, false },

@@ -54,6 +54,19 @@ as_rc as_store_dataset_upload(as_store *st, const as_dataset_upload *up,
         return as_err_set(err, AS_EUNPROCESSABLE, "'description' must be UTF-8 text");
     return DS(st)->upload(st, up, res, err);
 }
+as_rc as_store_dataset_example_edit(as_store *st, int64_t dataset_id,
+                                    int64_t example_id,
+                                    const as_example_edit *e,
+                                    as_upload_result *res, as_err *err) {
+    memset(res, 0, sizeof(*res));
+    if ((e->input && !json_is_object(e->input)) || (e->output && !json_is_object(e->output)) ||
+        (e->metadata && !json_is_object(e->metadata)))
+        return as_err_set(err, AS_EUNPROCESSABLE,
+                          "input, output and metadata must be JSON objects");
+    if (e->description && !as_utf8_valid(e->description, strlen(e->description)))
+        return as_err_set(err, AS_EUNPROCESSABLE, "'description' must be UTF-8 text");
+    return DS(st)->example_edit(st, dataset_id, example_id, e, res, err);
+}
 as_rc as_store_dataset_span_sources(as_store *st, const int64_t *rowids,
                                     size_t n, json_t **rows, as_err *err) {
     return DS(st)->span_sources(st, rowids, n, rows, err);

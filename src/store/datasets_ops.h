@@ -23,6 +23,8 @@ struct as_dataset_ops {
                       as_err *);
     as_rc (*upload)(as_store *, const as_dataset_upload *, as_upload_result *,
                     as_err *);
+    as_rc (*example_edit)(as_store *, int64_t, int64_t, const as_example_edit *,
+                          as_upload_result *, as_err *);
     as_rc (*span_sources)(as_store *, const int64_t *, size_t, json_t **,
                           as_err *);
     as_rc (*label_list)(as_store *, json_t **, as_err *);

@@ -210,6 +210,90 @@ describe("JSON upload and versioning", () => {
   });
 });
 
+describe("editing one example (assay extension)", () => {
+  const name = `ds-edit-${RUN}`;
+  let dsId, exA, exB;
+  const patch = (id, ex, body) =>
+    server.request("PATCH", `/v1/datasets/${encodeURIComponent(id)}/examples/${encodeURIComponent(ex)}`, {
+      headers: { "content-type": "application/json" },
+      body: Buffer.from(JSON.stringify(body)),
+    });
+  const del = (id, ex) => server.request("DELETE", `/v1/datasets/${encodeURIComponent(id)}/examples/${encodeURIComponent(ex)}`);
+  const versions = async (id) => (await server.getOk(`/v1/datasets/${encodeURIComponent(id)}/versions`)).data;
+
+  before(async () => {
+    const r = await upload({ action: "create", name, inputs: [{ q: "a" }, { q: "b" }], outputs: [{ a: 1 }, { a: 2 }], metadata: [{ m: 1 }, { m: 2 }] });
+    assert.equal(r.status, 200, show(r));
+    dsId = r.json().data.dataset_id;
+    [exA, exB] = (await examples(dsId)).examples.map((e) => e.id);
+  });
+
+  it("PATCH replaces the given members, keeps the others, and makes a new version", async () => {
+    const before = await versions(dsId);
+    const r = await patch(dsId, exA, { output: { a: 10 }, splits: ["hard"], version_description: "fix a" });
+    assert.equal(r.status, 200, show(r));
+    const d = r.json().data;
+    assert.equal(d.dataset_id, dsId);
+    assert.equal(d.changed, true);
+    assert.equal(d.example.id, exA);
+    assert.deepEqual([d.example.input, d.example.output, d.example.metadata, d.example.splits], [{ q: "a" }, { a: 10 }, { m: 1 }, ["hard"]]);
+    const after = await versions(dsId);
+    assert.equal(after.length, before.length + 1);
+    assert.equal(after[0].version_id, d.version_id);
+    assert.equal(after[0].description, "fix a");
+    // the old version still shows the old content
+    const old = await examples(dsId, `?version_id=${encodeURIComponent(before[0].version_id)}`);
+    assert.deepEqual(old.examples.find((e) => e.id === exA).output, { a: 1 });
+    const now = await examples(dsId);
+    assert.deepEqual(now.examples.find((e) => e.id === exA).output, { a: 10 });
+  });
+
+  it("PATCH with the same content changes nothing and makes no version", async () => {
+    const n = (await versions(dsId)).length;
+    const r = await patch(dsId, exA, { output: { a: 10 } });
+    assert.equal(r.status, 200, show(r));
+    assert.equal(r.json().data.changed, false);
+    assert.equal((await versions(dsId)).length, n);
+  });
+
+  it("DELETE removes the example from a new version only", async () => {
+    const n = (await versions(dsId)).length;
+    const r = await del(dsId, exB);
+    assert.equal(r.status, 200, show(r));
+    assert.equal(r.json().data.example, null);
+    assert.equal((await versions(dsId)).length, n + 1);
+    assert.deepEqual((await examples(dsId)).examples.map((e) => e.id), [exA]);
+    assert.equal((await server.getOk(`/v1/datasets/${encodeURIComponent(dsId)}`)).data.example_count, 1);
+    // deleting again: it is not in the latest version any more
+    const again = await del(dsId, exB);
+    assert.equal(again.status, 404, show(again));
+    assert.match(again.json().detail, /not in the latest version/);
+  });
+
+  it("bad edits are refused with a message naming the problem, and change nothing", async () => {
+    const n = (await versions(dsId)).length;
+    const cases = [
+      [{ input: "text" }, 422, /must be JSON objects/],
+      [{ inptu: {} }, 422, /unknown field 'inptu'/],
+      [{ splits: [1] }, 422, /splits/],
+      [{ version_description: 5 }, 422, /version_description/],
+    ];
+    for (const [body, status, re] of cases) {
+      const r = await patch(dsId, exA, body);
+      assert.equal(r.status, status, `${JSON.stringify(body)}: ${show(r)}`);
+      assert.match(r.json().detail, re);
+    }
+    const bad = await server.request("PATCH", `/v1/datasets/${encodeURIComponent(dsId)}/examples/${encodeURIComponent(exA)}`, {
+      headers: { "content-type": "application/json" }, body: Buffer.from("{oops"),
+    });
+    assert.equal(bad.status, 400, show(bad));
+    assert.equal((await patch(dsId, "nope", { output: {} })).status, 422);
+    assert.equal((await patch("no-such-dataset", exA, { output: {} })).status, 404);
+    assert.equal((await versions(dsId)).length, n);
+    assert.deepEqual((await examples(dsId)).examples.find((e) => e.id === exA).output, { a: 10 });
+  });
+});
+
 describe("dataset labels (assay extension)", () => {
   const put = (p, body) =>
     server.request("PUT", p, { headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify(body)) });

@@ -665,6 +665,26 @@ static as_rc open_dataset(upload_ctx *u, const as_dataset_upload *up, bool *exis
     return rc;
 }
 
+/* After a change: the dataset's updated_at, and the new version's
+ * description when one is given. */
+static as_rc touch(upload_ctx *u, const char *description, as_err *err) {
+    sqlite3_stmt *q;
+    as_rc rc = sq_prepare(u->db, "UPDATE datasets SET updated_at = ?2 WHERE id = ?1", &q, err);
+    if (rc != AS_OK) return rc;
+    sqlite3_bind_int64(q, 1, u->ds);
+    sqlite3_bind_int64(q, 2, u->now);
+    if (sqlite3_step(q) != SQLITE_DONE) rc = sq_error(u->db, err, "updating dataset");
+    sqlite3_finalize(q);
+    if (rc != AS_OK || !description) return rc;
+    rc = sq_prepare(u->db, "UPDATE dataset_versions SET description = ?2 WHERE id = ?1", &q, err);
+    if (rc != AS_OK) return rc;
+    sqlite3_bind_int64(q, 1, u->ver);
+    sqlite3_bind_text(q, 2, description, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_DONE) rc = sq_error(u->db, err, "describing version");
+    sqlite3_finalize(q);
+    return rc;
+}
+
 static as_rc upload_body(upload_ctx *u, const as_dataset_upload *up, as_err *err) {
     bool existed = false;
     as_rc rc = open_dataset(u, up, &existed, err);
@@ -690,16 +710,7 @@ static as_rc upload_body(upload_ctx *u, const as_dataset_upload *up, as_err *err
         if (rc != AS_OK && rc != AS_EDB) as_err_prefix(err, "example %llu: ", (unsigned long long)i);
     }
     if (rc == AS_OK && u->have_cur) rc = delete_unmatched(u, err);
-    if (rc == AS_OK && u->ver) {
-        sqlite3_stmt *q;
-        rc = sq_prepare(u->db, "UPDATE datasets SET updated_at = ?2 WHERE id = ?1", &q, err);
-        if (rc == AS_OK) {
-            sqlite3_bind_int64(q, 1, u->ds);
-            sqlite3_bind_int64(q, 2, u->now);
-            if (sqlite3_step(q) != SQLITE_DONE) rc = sq_error(u->db, err, "updating dataset");
-            sqlite3_finalize(q);
-        }
-    }
+    if (rc == AS_OK && u->ver) rc = touch(u, NULL, err);
     return rc;
 }
 
@@ -719,6 +730,109 @@ static as_rc sq_dataset_upload(as_store *st, const as_dataset_upload *up,
     sq_release(s, u.db);
     if (rc == AS_OK) {
         res->dataset_id = u.ds;
+        res->version_id = u.ver ? u.ver : u.latest;
+    } else {
+        memset(res, 0, sizeof(*res));
+    }
+    return rc;
+}
+
+/* ---- editing one example -------------------------------------------- */
+
+/* The example's current content: its revision at the latest version. */
+static as_rc current_content(upload_ctx *u, int64_t ex, json_t *cur[3], as_err *err) {
+    sqlite3_stmt *q;
+    as_rc rc = sq_prepare(u->db,
+        "SELECT r.input, r.output, r.metadata FROM (" SQ_EXAMPLES_AT("?1", "?2") ") x "
+        "JOIN dataset_example_revisions r ON r.id = x.revision_id WHERE x.example_id = ?3",
+        &q, err);
+    if (rc != AS_OK) return rc;
+    sqlite3_bind_int64(q, 1, u->ds);
+    sqlite3_bind_int64(q, 2, u->latest);
+    sqlite3_bind_int64(q, 3, ex);
+    int r = sqlite3_step(q);
+    if (r == SQLITE_ROW) {
+        for (int i = 0; i < 3; i++) {
+            cur[i] = json_loads((const char *)sqlite3_column_text(q, i), 0, NULL);
+            if (!json_is_object(cur[i])) rc = as_err_set(err, AS_EDB, "example %lld: "
+                                                         "stored content is not an object",
+                                                         (long long)ex);
+        }
+    } else if (r == SQLITE_DONE) {
+        rc = as_err_set(err, AS_ENOTFOUND, "example %lld is not in the latest version of "
+                        "dataset %lld", (long long)ex, (long long)u->ds);
+    } else {
+        rc = sq_error(u->db, err, "reading example");
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static as_rc edit_body(upload_ctx *u, int64_t ex, const as_example_edit *e, as_err *err) {
+    as_rc rc = resolve_version(u->db, u->ds, 0, &u->latest, err);
+    if (rc != AS_OK) return rc;
+    json_t *cur[3] = { NULL, NULL, NULL };
+    rc = current_content(u, ex, cur, err);
+    ex_text t = { 0 };
+    const json_t *in = e->input ? e->input : cur[0];
+    const json_t *out = e->output ? e->output : cur[1];
+    const json_t *meta = e->metadata ? e->metadata : cur[2];
+    if (rc == AS_OK) rc = as_dataset_content_hash(in, out, meta, t.hash, err);
+    if (rc == AS_OK) rc = text_of(in, &t.input, err);
+    if (rc == AS_OK) rc = text_of(out, &t.output, err);
+    if (rc == AS_OK) rc = text_of(meta, &t.metadata, err);
+    if (rc == AS_OK) rc = sq_prepare(u->db, upload_sql[U_INS_REV], &u->q[U_INS_REV], err);
+    if (rc == AS_OK && e->remove) {
+        rc = write_revision(u, ex, &t, "DELETE", err);
+        if (rc == AS_OK) u->res->deleted = 1;
+    } else if (rc == AS_OK) {
+        json_t *old = json_pack("{s:O,s:O,s:O}", "input", cur[0], "output", cur[1],
+                                "metadata", cur[2]);
+        json_t *now = json_pack("{s:O,s:O,s:O}", "input", in, "output", out,
+                                "metadata", meta);
+        bool same = old && now && json_equal(old, now);
+        json_decref(old);
+        json_decref(now);
+        if (!same) {
+            rc = write_revision(u, ex, &t, "PATCH", err);
+            if (rc == AS_OK) u->res->updated = 1;
+        }
+        if (rc == AS_OK && e->splits) {
+            for (int k = U_SPLIT_ENSURE; rc == AS_OK && k <= U_SPLIT_CLEAR; k++)
+                rc = sq_prepare(u->db, upload_sql[k], &u->q[k], err);
+            /* a split change alone makes a version too: splits are part of
+             * what a version shows */
+            if (rc == AS_OK) rc = version(u, err);
+            if (rc == AS_OK && json_is_null(e->splits)) {
+                sqlite3_bind_int64(u->q[U_SPLIT_CLEAR], 1, ex);
+                rc = step_done(u, U_SPLIT_CLEAR, "clearing splits", err);
+            } else if (rc == AS_OK) {
+                rc = set_splits(u, ex, e->splits, true, err);
+            }
+            if (rc == AS_OK && !u->res->updated) u->res->updated = 1;
+        }
+    }
+    if (rc == AS_OK && u->ver) rc = touch(u, e->description, err);
+    ex_text_free(&t);
+    for (int i = 0; i < 3; i++) json_decref(cur[i]);
+    return rc;
+}
+
+static as_rc sq_example_edit(as_store *st, int64_t ds, int64_t ex,
+                             const as_example_edit *e, as_upload_result *res,
+                             as_err *err) {
+    memset(res, 0, sizeof(*res));
+    sq_store *s = SQ(st);
+    upload_ctx u = { .db = sq_acquire(s), .now = as_now_ns(), .ds = ds, .res = res };
+    as_rc rc = sq_tx_begin(u.db, err);
+    if (rc == AS_OK) {
+        rc = edit_body(&u, ex, e, err);
+        for (int k = 0; k < U__COUNT; k++) sqlite3_finalize(u.q[k]);
+        rc = sq_tx_end(u.db, rc, err);
+    }
+    sq_release(s, u.db);
+    if (rc == AS_OK) {
+        res->dataset_id = ds;
         res->version_id = u.ver ? u.ver : u.latest;
     } else {
         memset(res, 0, sizeof(*res));
@@ -772,6 +886,7 @@ const struct as_dataset_ops sq_dataset_ops = {
     .del = sq_dataset_delete,
     .versions = sq_dataset_versions,
     .upload = sq_dataset_upload,
+    .example_edit = sq_example_edit,
     .span_sources = sq_span_sources,
     .label_list = sq_label_list,
     .label_create = sq_label_create,
