@@ -38,4 +38,9 @@ describe("SpanPanel", () => {
     expect(screen.getByTestId("events").textContent).toContain("ValueError");
     expect(screen.getByTestId("events").textContent).toContain(XSS);
   });
+  test("cost next to the tokens; no annotations tab without a project", () => {
+    render(<SpanPanel span={{ ...span, cost: 0.5 } as Span} />);
+    expect(screen.getByTestId("tokens").textContent).toMatch(/total 15 · cost \$0\.50/);
+    expect(screen.queryByRole("tab", { name: "Annotations" })).toBeNull();
+  });
 });

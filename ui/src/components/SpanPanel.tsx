@@ -5,6 +5,8 @@ import { useState } from "react";
 import type { Attr, Span } from "../types";
 import { chatMessages, spanLatency, spanTokens, unflatten, type AttrTree } from "../transforms";
 import { fmtCount, fmtDuration, fmtTime, safeHref, tryJson } from "../format";
+import { fmtCost, spanCost } from "../labelling";
+import { AnnotationPanel } from "./AnnotationPanel";
 
 function Scalar({ v }: { v: Attr }) {
   if (v === null) return <span className="null">null</span>;
@@ -84,13 +86,15 @@ function Messages({ span, which }: { span: Span; which: "input" | "output" }) {
   );
 }
 
-export function SpanPanel({ span }: { span: Span }) {
-  const [tab, setTab] = useState<"io" | "attrs" | "events">("io");
+/** project: when given, the Annotations tab (read and add annotations / notes) is shown. */
+export function SpanPanel({ span, project }: { span: Span; project?: string }) {
+  const [tab, setTab] = useState<"io" | "attrs" | "events" | "annotations">("io");
   const a = span.attributes || {};
   const num = (k: string) => (typeof a[k] === "number" ? (a[k] as number) : null);
   const exceptions = span.events.filter((e) => e.name === "exception");
   const isLLM = span.span_kind === "LLM";
   const hasMsgs = chatMessages(a, "input").length + chatMessages(a, "output").length > 0;
+  const cost = (span as Span & { cost?: unknown }).cost;
   return (
     <div className="spanpanel" data-testid="span-panel">
       <h2 className="spantitle">{span.name}</h2>
@@ -102,11 +106,12 @@ export function SpanPanel({ span }: { span: Span }) {
         {typeof a["llm.model_name"] === "string" && <span className="model">{a["llm.model_name"] as string}</span>}
       </div>
       {span.status_message && <div className="error">{span.status_message}</div>}
-      {(isLLM || spanTokens(span) != null) && (
+      {(isLLM || spanTokens(span) != null || spanCost(cost) != null) && (
         <div className="tokens" data-testid="tokens">
           tokens: prompt {fmtCount(num("llm.token_count.prompt") ?? span.cumulative_token_count_prompt)} · completion{" "}
           {fmtCount(num("llm.token_count.completion") ?? span.cumulative_token_count_completion)} · total {fmtCount(spanTokens(span))}
           {!isLLM && <span className="muted"> (including children)</span>}
+          {spanCost(cost) != null && <span data-testid="span-cost"> · cost {fmtCost(cost)}</span>}
         </div>
       )}
       <div className="tabs" role="tablist">
@@ -115,6 +120,11 @@ export function SpanPanel({ span }: { span: Span }) {
         <button role="tab" className={tab === "events" ? "active" : ""} onClick={() => setTab("events")}>
           Events{span.events.length ? ` (${span.events.length})` : ""}
         </button>
+        {project && (
+          <button role="tab" className={tab === "annotations" ? "active" : ""} onClick={() => setTab("annotations")}>
+            Annotations
+          </button>
+        )}
       </div>
       {tab === "io" && (
         <div>
@@ -134,6 +144,7 @@ export function SpanPanel({ span }: { span: Span }) {
           <Tree node={unflatten(a)} />
         </div>
       )}
+      {tab === "annotations" && project && <AnnotationPanel project={project} spanId={span.context.span_id} />}
       {tab === "events" && (
         <div data-testid="events">
           {span.events.length === 0 && <div className="muted">No events.</div>}

@@ -8,6 +8,10 @@ import { VirtualList } from "../components/VirtualList";
 import { fmtCount, fmtDuration, fmtTime, preview } from "../format";
 import { spanLatency, spanTokens } from "../transforms";
 import { navigate, setQuery, useLocation } from "../router";
+import { spanAnnotations } from "../api/annotations";
+import { annotationChips, clickSelect, fmtCost } from "../labelling";
+import { AddToDatasetDialog, AddToQueueDialog } from "../components/AddToDialogs";
+import "./Spans.css";
 
 export const RANGES: { key: string; label: string; ms: number | null }[] = [
   { key: "15m", label: "last 15 min", ms: 15 * 60e3 },
@@ -41,6 +45,13 @@ export function SpansPage({ project }: { project: string }) {
   const [error, setError] = useState<{ message: string; column: number | null } | null>(null);
   const [filterError, setFilterError] = useState<{ message: string; column: number | null } | null>(null);
   const gen = useRef(0);
+  // selection (span ids) with the anchor row of a shift-click range
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [anchor, setAnchor] = useState<number | null>(null);
+  const [dialog, setDialog] = useState<"dataset" | "queue" | null>(null);
+  // annotation chips of the loaded rows, fetched in batches
+  const [chips, setChips] = useState<Map<string, string[]>>(new Map());
+  const chipsAsked = useRef<Set<string>>(new Set());
 
   const params = useMemo(() => {
     const r = RANGES.find((x) => x.key === range);
@@ -61,6 +72,10 @@ export function SpansPage({ project }: { project: string }) {
         .then((page) => {
           if (g !== gen.current) return;
           setSpans((prev) => (cur ? [...prev, ...page.data] : page.data));
+          if (!cur) {
+            setSelected(new Set());
+            setAnchor(null);
+          }
           setCursor(page.next_cursor);
           setError(null);
           setFilterError(null);
@@ -84,6 +99,27 @@ export function SpansPage({ project }: { project: string }) {
   }, [cursor, loading, load]);
 
   const rows = useMemo(() => sortSpans(spans, sort, desc), [spans, sort, desc]);
+  const rowIds = useMemo(() => rows.map((s) => s.context.span_id), [rows]);
+
+  useEffect(() => {
+    const ids = spans.map((s) => s.context.span_id).filter((id) => !chipsAsked.current.has(id));
+    if (!ids.length) return;
+    for (const id of ids) chipsAsked.current.add(id);
+    spanAnnotations(project, ids)
+      .then((anns) => {
+        const got = annotationChips(anns);
+        if (got.size) setChips((prev) => new Map([...prev, ...got]));
+      })
+      .catch(() => {
+        for (const id of ids) chipsAsked.current.delete(id);
+      });
+  }, [project, spans]);
+
+  const onCheck = (index: number, shift: boolean) => {
+    setSelected((prev) => clickSelect(rowIds, prev, anchor, index, shift));
+    setAnchor(index);
+  };
+  const allSelected = rows.length > 0 && selected.size >= rows.length && rowIds.every((id) => selected.has(id));
   const sortHeader = (key: SortKey, label: string) => (
     <button
       className={`th sortable ${sort === key ? "active" : ""}`}
@@ -122,14 +158,41 @@ export function SpansPage({ project }: { project: string }) {
         </div>
       </div>
       {error && <div className="error">{error.message}</div>}
+      {selected.size > 0 && (
+        <div className="selectionbar" data-testid="selection-bar">
+          <b data-testid="selection-count">{selected.size} selected</b>
+          <button onClick={() => setDialog("dataset")} data-testid="add-to-dataset">
+            Add to dataset
+          </button>
+          <button onClick={() => setDialog("queue")} data-testid="add-to-queue">
+            Add to labelling queue
+          </button>
+          <button className="link" onClick={() => setSelected(new Set())}>
+            clear
+          </button>
+        </div>
+      )}
+      {dialog === "dataset" && <AddToDatasetDialog spanIds={rowIds.filter((id) => selected.has(id))} onClose={() => setDialog(null)} />}
+      {dialog === "queue" && <AddToQueueDialog spanIds={rowIds.filter((id) => selected.has(id))} onClose={() => setDialog(null)} />}
       <div className="table spantable" role="table">
         <div className="thead spanrow" role="row">
+          <div className="th sel">
+            <input
+              type="checkbox"
+              aria-label="select all loaded spans"
+              data-testid="select-all"
+              checked={allSelected}
+              onChange={(e) => setSelected(e.target.checked ? new Set(rowIds) : new Set())}
+            />
+          </div>
           {sortHeader("time", "time")}
           <div className="th">name</div>
           <div className="th">kind</div>
           <div className="th">status</div>
           {sortHeader("latency", "latency")}
           {sortHeader("tokens", "tokens")}
+          <div className="th num">cost</div>
+          <div className="th">annotations</div>
           <div className="th">input</div>
           <div className="th">output</div>
         </div>
@@ -138,19 +201,41 @@ export function SpansPage({ project }: { project: string }) {
           rowHeight={30}
           testId="span-rows"
           onEndReached={more}
-          renderRow={(s) => (
+          renderRow={(s, i) => (
             <div
-              className={`spanrow clickable ${s.status_code === "ERROR" ? "err" : ""}`}
+              className={`spanrow clickable ${s.status_code === "ERROR" ? "err" : ""} ${selected.has(s.context.span_id) ? "selected" : ""}`}
               role="row"
               data-testid="span-row"
+              data-span-id={s.context.span_id}
               onClick={() => navigate(`/projects/${encodeURIComponent(project)}/traces/${s.context.trace_id}?span=${s.context.span_id}`)}
             >
+              <div className="td sel" onClick={(e) => e.stopPropagation()}>
+                <input
+                  type="checkbox"
+                  aria-label="select span"
+                  data-testid="span-select"
+                  checked={selected.has(s.context.span_id)}
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    onCheck(i, e.shiftKey);
+                  }}
+                  onChange={() => undefined}
+                />
+              </div>
               <div className="td mono">{fmtTime(s.start_time)}</div>
               <div className="td name" title={s.name}>{s.name}</div>
               <div className="td"><span className={`kind kind-${s.span_kind}`}>{s.span_kind}</span></div>
               <div className="td"><span className={`status status-${s.status_code}`}>{s.status_code}</span></div>
               <div className="td num">{fmtDuration(spanLatency(s))}</div>
               <div className="td num">{fmtCount(spanTokens(s))}</div>
+              <div className="td num" data-testid="span-cost">{fmtCost((s as Span & { cost?: unknown }).cost)}</div>
+              <div className="td chipcell" data-testid="span-annotations">
+                {(chips.get(s.context.span_id) || []).map((c) => (
+                  <span key={c} className="annchip" title={c}>
+                    {c}
+                  </span>
+                ))}
+              </div>
               <div className="td preview">{preview(s.attributes["input.value"])}</div>
               <div className="td preview">{preview(s.attributes["output.value"])}</div>
             </div>

@@ -118,7 +118,7 @@ export function TracePage({ project, traceId }: { project: string; traceId: stri
               }}
             />
           </div>
-          <div className="panel">{selected && <SpanPanel span={selected} />}</div>
+          <div className="panel">{selected && <SpanPanel span={selected} project={project} />}</div>
         </div>
       )}
     </div>

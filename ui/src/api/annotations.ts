@@ -1,0 +1,102 @@
+// Annotations, notes and annotation configs (docs/annotations.md), and the
+// span actions of the spans table (datasets from spans, docs/datasets.md).
+import { enc, get, post, request } from "../api";
+import type { Attr, Page } from "../types";
+
+export type ConfigType = "CATEGORICAL" | "CONTINUOUS" | "FREEFORM";
+
+export interface AnnotationConfig {
+  id: string;
+  name: string;
+  type: ConfigType;
+  description: string | null;
+  optimization_direction?: string | null;
+  values?: { label: string; score: number | null }[];
+  lower_bound?: number | null;
+  upper_bound?: number | null;
+}
+
+export interface AnnotationResult {
+  label: string | null;
+  score: number | null;
+  explanation: string | null;
+}
+
+export interface SpanAnnotation {
+  id: string;
+  created_at: string;
+  updated_at: string;
+  source: string;
+  user_id: string | null;
+  name: string;
+  annotator_kind: string;
+  result: AnnotationResult | null;
+  metadata: Record<string, Attr> | null;
+  identifier: string;
+  span_id: string;
+}
+
+export interface DatasetSummary { id: string; name: string; example_count?: number }
+
+/** Annotations (and notes) of the given spans, every page; ids batched by 200. */
+export async function spanAnnotations(project: string, spanIds: string[], signal?: AbortSignal): Promise<SpanAnnotation[]> {
+  const out: SpanAnnotation[] = [];
+  for (let i = 0; i < spanIds.length; i += 200) {
+    const ids = spanIds.slice(i, i + 200);
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await get<Page<SpanAnnotation>>(`/v1/projects/${enc(project)}/span_annotations`, { span_ids: ids, limit: "1000", cursor }, signal);
+      out.push(...page.data);
+      if (!page.next_cursor) break;
+      cursor = page.next_cursor;
+    }
+  }
+  return out;
+}
+
+export async function annotationConfigs(signal?: AbortSignal): Promise<AnnotationConfig[]> {
+  const out: AnnotationConfig[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await get<Page<AnnotationConfig>>("/v1/annotation_configs", { limit: "1000", cursor }, signal);
+    out.push(...page.data);
+    if (!page.next_cursor || out.length >= 10000) return out;
+    cursor = page.next_cursor;
+  }
+}
+
+export function addSpanAnnotation(a: { span_id: string; name: string; label?: string | null; score?: number | null; explanation?: string | null }) {
+  return post<{ data: { id: string }[] }>("/v1/span_annotations?sync=true", {
+    data: [
+      {
+        span_id: a.span_id,
+        name: a.name,
+        annotator_kind: "HUMAN",
+        result: { label: a.label ?? null, score: a.score ?? null, explanation: a.explanation ?? null },
+        metadata: {},
+        identifier: "",
+      },
+    ],
+  });
+}
+
+export function addSpanNote(spanId: string, note: string) {
+  return post<{ data: { id: string } }>("/v1/span_notes", { data: { span_id: spanId, note } });
+}
+
+export async function datasetList(signal?: AbortSignal): Promise<DatasetSummary[]> {
+  const out: DatasetSummary[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await get<Page<DatasetSummary>>("/v1/datasets", { limit: "1000", cursor }, signal);
+    out.push(...page.data);
+    if (!page.next_cursor || out.length >= 5000) return out;
+    cursor = page.next_cursor;
+  }
+}
+
+export interface UploadAnswer { data: { dataset_id: string; version_id?: string; [k: string]: unknown } }
+
+export function datasetFromSpans(body: { name: string; action: "create" | "append"; span_ids: string[]; description?: string }) {
+  return request<UploadAnswer>("POST", "/v1/datasets/from_spans", { json: body });
+}

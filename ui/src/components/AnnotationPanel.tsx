@@ -1,0 +1,169 @@
+// A span's annotations and notes (GET /v1/projects/{p}/span_annotations) with
+// forms to add an annotation (POST /v1/span_annotations) and a note
+// (POST /v1/span_notes).  Annotation text is user content: rendered as text.
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { addSpanAnnotation, addSpanNote, annotationConfigs, spanAnnotations, type AnnotationConfig, type SpanAnnotation } from "../api/annotations";
+import { fmtTime } from "../format";
+import "./AnnotationPanel.css";
+
+function who(a: SpanAnnotation): string {
+  const m = a.metadata && typeof a.metadata === "object" ? a.metadata : {};
+  const annotator = typeof m.annotator === "string" ? m.annotator : a.user_id;
+  return [annotator, a.identifier && !a.identifier.startsWith("px-span-note:") ? a.identifier : null].filter(Boolean).join(" · ");
+}
+
+export function AnnotationPanel({ project, spanId }: { project: string; spanId: string }) {
+  const [anns, setAnns] = useState<SpanAnnotation[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [configs, setConfigs] = useState<AnnotationConfig[]>([]);
+  const [form, setForm] = useState({ name: "", label: "", score: "", explanation: "" });
+  const [note, setNote] = useState("");
+  const [busy, setBusy] = useState(false);
+
+  const load = useCallback(
+    (signal?: AbortSignal) =>
+      spanAnnotations(project, [spanId], signal)
+        .then((a) => {
+          setAnns(a);
+          setError(null);
+        })
+        .catch((e) => !signal?.aborted && setError(String(e.message || e))),
+    [project, spanId],
+  );
+
+  useEffect(() => {
+    const ac = new AbortController();
+    setAnns(null);
+    load(ac.signal);
+    return () => ac.abort();
+  }, [load]);
+
+  useEffect(() => {
+    annotationConfigs()
+      .then(setConfigs)
+      .catch(() => setConfigs([]));
+  }, []);
+
+  const config = useMemo(() => configs.find((c) => c.name === form.name.trim()), [configs, form.name]);
+  const notes = (anns || []).filter((a) => a.name === "note");
+  const annotations = (anns || []).filter((a) => a.name !== "note");
+
+  const addAnnotation = async (e: React.FormEvent) => {
+    e.preventDefault();
+    const name = form.name.trim();
+    if (!name) return setError("The annotation needs a name.");
+    const score = form.score.trim() === "" ? null : Number(form.score);
+    if (score !== null && !Number.isFinite(score)) return setError(`score '${form.score}' is not a number`);
+    const label = form.label.trim() || null;
+    const explanation = form.explanation.trim() || null;
+    if (label === null && score === null && explanation === null) return setError("Give a label, a score or an explanation.");
+    setBusy(true);
+    try {
+      await addSpanAnnotation({ span_id: spanId, name, label, score, explanation });
+      setForm({ name: "", label: "", score: "", explanation: "" });
+      await load();
+    } catch (err) {
+      setError(String((err as Error).message || err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const addNote = async (e: React.FormEvent) => {
+    e.preventDefault();
+    if (!note.trim()) return setError("The note is empty.");
+    setBusy(true);
+    try {
+      await addSpanNote(spanId, note);
+      setNote("");
+      await load();
+    } catch (err) {
+      setError(String((err as Error).message || err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="annpanel" data-testid="annotations">
+      {error && <div className="error">{error}</div>}
+      {anns === null && !error && <div className="muted">loading…</div>}
+      {anns && (
+        <>
+          <h3>Annotations</h3>
+          {annotations.length === 0 && <div className="muted small">No annotations yet: add one below, or from a labelling queue.</div>}
+          {annotations.map((a) => (
+            <div key={a.id} className="anncard" data-testid="annotation">
+              <div>
+                <b className="annname">{a.name}</b>
+                {a.result?.label != null && <span className="annchip">{a.result.label}</span>}
+                {a.result?.score != null && <span className="muted"> score {a.result.score}</span>}
+                <span className="muted small"> · {a.annotator_kind}{who(a) ? ` · ${who(a)}` : ""}</span>
+              </div>
+              {a.result?.explanation && <div className="annexpl">{a.result.explanation}</div>}
+            </div>
+          ))}
+          <h3>Notes</h3>
+          {notes.length === 0 && <div className="muted small">No notes.</div>}
+          {notes.map((n) => (
+            <div key={n.id} className="anncard" data-testid="note">
+              <div className="annexpl">{n.result?.explanation ?? ""}</div>
+              <div className="muted small">
+                {fmtTime(n.created_at)}
+                {who(n) ? ` · ${who(n)}` : ""}
+              </div>
+            </div>
+          ))}
+        </>
+      )}
+      <form className="annform" onSubmit={addAnnotation} data-testid="annotation-form">
+        <h3>Add an annotation</h3>
+        <div className="annrow">
+          <input aria-label="annotation name" data-testid="ann-name" list="ann-config-names" placeholder="name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+          <datalist id="ann-config-names">
+            {configs.map((c) => (
+              <option key={c.id} value={c.name} />
+            ))}
+          </datalist>
+          {config?.type === "CATEGORICAL" ? (
+            <select
+              aria-label="label"
+              data-testid="ann-label"
+              value={form.label}
+              onChange={(e) => {
+                // the config's score of the label, as a labelling queue would give it
+                const v = (config.values || []).find((x) => x.label === e.target.value);
+                setForm({ ...form, label: e.target.value, score: v && v.score != null ? String(v.score) : "" });
+              }}
+            >
+              <option value="">label…</option>
+              {(config.values || []).map((v) => (
+                <option key={v.label} value={v.label}>
+                  {v.label}
+                </option>
+              ))}
+            </select>
+          ) : (
+            <input aria-label="label" data-testid="ann-label" placeholder="label" value={form.label} onChange={(e) => setForm({ ...form, label: e.target.value })} />
+          )}
+          <input aria-label="score" data-testid="ann-score" placeholder="score" value={form.score} onChange={(e) => setForm({ ...form, score: e.target.value })} style={{ width: 70 }} />
+        </div>
+        <div className="annrow">
+          <input aria-label="explanation" data-testid="ann-explanation" placeholder="explanation (optional)" value={form.explanation} onChange={(e) => setForm({ ...form, explanation: e.target.value })} />
+          <button type="submit" data-testid="ann-add" disabled={busy}>
+            Add
+          </button>
+        </div>
+      </form>
+      <form className="annform" onSubmit={addNote}>
+        <h3>Add a note</h3>
+        <div className="annrow">
+          <textarea aria-label="note" data-testid="note-text" placeholder="note" value={note} onChange={(e) => setNote(e.target.value)} />
+          <button type="submit" data-testid="note-add" disabled={busy}>
+            Add note
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
