@@ -45,13 +45,17 @@ PROTOS := $(wildcard src/otlp/proto/*.proto)
 PB_C := $(patsubst src/otlp/proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
 PB_H := $(PB_C:.c=.h)
 
-LIB_DIRS := core otlp ingest store query llm eval stats dataset analysis experiment
+LIB_DIRS := core otlp ingest store query llm eval stats dataset analysis experiment demo observe
 LIB_SRC := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c src/$(d)/*/*.c))
 FE_SRC := $(filter-out src/cli/main.c,$(wildcard src/server/*.c src/cli/*.c))
-# Files compiled into the binary (tools/embed.c): built-in judges, prices.
+# Files compiled into the binary (tools/embed.c): built-in judges, prices,
+# the OpenAPI description of the REST API.
 EMBED_TEMPLATES := $(sort $(wildcard src/eval/templates/*.yaml))
 EMBED_PRICES := src/llm/prices.json
-EMBED_C := $(GEN)/embed_templates.c $(GEN)/embed_prices.c $(GEN)/embed_ui.c
+EMBED_OPENAPI := src/server/openapi.json
+# The recorded data of `assay demo` (docs/demo.md).
+EMBED_DEMO := $(sort $(wildcard data/demo/*.json))
+EMBED_C := $(GEN)/embed_templates.c $(GEN)/embed_prices.c $(GEN)/embed_ui.c $(GEN)/embed_openapi.c $(GEN)/embed_demo.c
 # The web UI (ui/): npm ci when the lock file changes, vite build when a
 # source changes; ui/dist/index.html and ui/dist/assets/* are embedded.
 UI_SRC := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/package.json \
@@ -87,6 +91,12 @@ $(GEN)/embed_templates.c: $(GEN)/embed $(EMBED_TEMPLATES)
 
 $(GEN)/embed_prices.c: $(GEN)/embed $(EMBED_PRICES)
 	$(GEN)/embed as_embed_prices $@ $(EMBED_PRICES)
+
+$(GEN)/embed_demo.c: $(GEN)/embed $(EMBED_DEMO)
+	$(GEN)/embed as_embed_demo $@ $(EMBED_DEMO)
+
+$(GEN)/embed_openapi.c: $(GEN)/embed $(EMBED_OPENAPI)
+	$(GEN)/embed as_embed_openapi $@ $(EMBED_OPENAPI)
 
 ui/node_modules/.package-lock.json: ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund

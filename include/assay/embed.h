@@ -20,5 +20,7 @@ const as_embed_file *as_embed_find(const as_embed_file *table, const char *name)
 
 extern const as_embed_file as_embed_templates[];  /* src/eval/templates/ *.yaml */
 extern const as_embed_file as_embed_prices[];     /* src/llm/prices.json        */
+extern const as_embed_file as_embed_demo[];       /* data/demo/ *.json          */
+extern const as_embed_file as_embed_openapi[];    /* src/server/openapi.json    */
 
 #endif

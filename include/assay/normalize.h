@@ -95,7 +95,10 @@ json_t *as_attributes_flatten(const json_t *nested);
  * case; an unknown string is kept as sent (span_kind is "UNKNOWN").
  * Hot fields: session_id / user_id / model_name only when the attribute
  * is a string; token counts from integers, integral reals or decimal
- * strings. */
+ * strings.  For span cost (docs/observe.md): provider = llm.provider, else
+ * llm.system (strings); cost = llm.cost.total, else llm.cost.prompt +
+ * llm.cost.completion (either present), from finite non-negative numbers
+ * or decimal strings; the price table is applied by the store's writer. */
 #define AS_NORMALIZE_MAX_DEPTH 32
 #define AS_NORMALIZE_MAX_PADDING 1000000
 

@@ -106,6 +106,12 @@ typedef struct as_span {
     int64_t tokens_prompt;       /* llm.token_count.prompt, 0 if absent     */
     int64_t tokens_completion;   /* llm.token_count.completion              */
     int64_t tokens_total;        /* llm.token_count.total or the sum        */
+    bool has_tokens;             /* a prompt or completion count was sent   */
+    const char *provider;        /* arena: llm.provider, else llm.system;
+                                    or NULL (prices the span, see below)    */
+    bool has_cost;               /* cost sent as attributes: llm.cost.total,
+                                    else llm.cost.prompt + .completion      */
+    double cost;                 /* USD, when has_cost                      */
     const char *attributes_json; /* arena: the nested attribute tree        */
     const char *events_json;     /* arena: [{name, timestamp (ISO 8601),
                                     attributes (flat object)}]              */

@@ -28,6 +28,9 @@ typedef struct as_store_config {
     int read_connections;     /* size of the read pool (default 4)        */
     bool sync_full;           /* fsync the WAL on each commit (default)   */
     int64_t cache_kib;        /* writer page cache in KiB (default 65536) */
+    const char *prices_path;  /* user price table for span costs, searched
+                                 before the built-in one (llm.h); NULL:
+                                 built-in only (default)                  */
 } as_store_config;
 
 void as_store_config_defaults(as_store_config *c);
@@ -115,7 +118,7 @@ typedef struct as_span_query {
  * name, span_kind, otel_kind, start_time, end_time (ns), latency_ms,
  * status_code ("OK"|"ERROR"|"UNSET"), status_message, attributes (nested),
  * events[], links[], cumulative_error_count, cumulative_token_count_prompt,
- * cumulative_token_count_completion}.  next_* describe the next page. */
+ * cumulative_token_count_completion, cost (USD or null)}.  next_* describe the next page. */
 as_rc as_store_span_query(as_store *st, const as_span_query *q, json_t **rows,
                           bool *has_next, int64_t *next_start,
                           int64_t *next_id, as_err *err);
@@ -149,7 +152,8 @@ typedef struct as_trace_query {
 
 /* trace object: {id, trace_id, project_id, session_rowid, start_time,
  * end_time, latency_ms, token_count_prompt, token_count_completion,
- * token_count_total, error_count, span_count} */
+ * token_count_total, error_count, span_count, cost (USD: the sum over
+ * its spans with a cost, null when none has one)} */
 as_rc as_store_trace_query(as_store *st, const as_trace_query *q,
                            json_t **rows, bool *has_next, as_err *err);
 /* Spans of one trace (by rowid), in start order: light span objects

@@ -13,6 +13,7 @@ int cmd_version(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_datasets(int argc, char **argv);          /* datasets.c   */
 int cmd_experiment(int argc, char **argv);        /* experiment.c */
+int cmd_demo(int argc, char **argv);              /* demo.c       */
 /* `assay experiment compare` (compare.c), argv[0] = "compare". */
 int cmd_experiment_compare(int argc, char **argv);
 

@@ -17,6 +17,7 @@ static const struct {
     { "eval", cmd_eval, "run LLM judges and code evaluators over a CSV/JSONL file" },
     { "datasets", cmd_datasets, "datasets: upload, list, export, from-spans" },
     { "experiment", cmd_experiment, "experiments: run a prompt over a dataset, compare two" },
+    { "demo", cmd_demo, "fill the data directory with a recorded demo workspace" },
     { "db", cmd_db, "database maintenance: `assay db migrate`" },
     { "version", cmd_version, "print the version" },
 };

@@ -34,6 +34,8 @@ static void serve_usage(FILE *f) {
         "  --sync full|normal fsync the WAL at every commit (full, default: an\n"
         "                     acknowledged span survives power loss) or only at\n"
         "                     checkpoints (normal: survives a process crash)\n"
+        "  --prices FILE      prices for span costs (USD per million tokens), used\n"
+        "                     before the built-in table (docs/observe.md)\n"
         "  -h, --help         this text\n");
 }
 
@@ -58,6 +60,7 @@ int cmd_serve(int argc, char **argv) {
         { "batch-spans", required_argument, NULL, 'B' },
         { "threads", required_argument, NULL, 't' },
         { "sync", required_argument, NULL, 's' },
+        { "prices", required_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -93,6 +96,7 @@ int cmd_serve(int argc, char **argv) {
             else if (strcmp(optarg, "normal") == 0) cfg.store.sync_full = false;
             else { fprintf(stderr, "assay: --sync must be full or normal\n"); return 2; }
             break;
+        case 'P': cfg.store.prices_path = optarg; break;
         case 'h': serve_usage(stdout); return 0;
         default: serve_usage(stderr); return 2;
         }

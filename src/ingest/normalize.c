@@ -751,6 +751,23 @@ static bool int_at(const tnode *root, const char *path, int64_t *out) {
     return v && as_int(v, out);
 }
 
+/* A non-negative finite number from a number or a decimal string. */
+static bool cost_at(const tnode *root, const char *path, double *out) {
+    const as_value *v = lookup(root, path);
+    double d;
+    if (!v) return false;
+    if (v->type == AS_V_INT) d = (double)v->u.i;
+    else if (v->type == AS_V_REAL) d = v->u.d;
+    else if (v->type == AS_V_STR && v->u.s[0]) {
+        char *end;
+        d = strtod(v->u.s, &end);
+        if (*end) return false;
+    } else return false;
+    if (!isfinite(d) || d < 0) return false;
+    *out = d;
+    return true;
+}
+
 static void hot_fields(as_span *s, const tnode *a) {
     s->model_name = str_at(a, "llm.model_name");
     if (!s->model_name) s->model_name = str_at(a, "embedding.model_name");
@@ -762,6 +779,24 @@ static void hot_fields(as_span *s, const tnode *a) {
     s->tokens_prompt = hp ? p : 0;
     s->tokens_completion = hc ? c : 0;
     s->tokens_total = int_at(a, "llm.token_count.total", &t) ? t : (int64_t)((uint64_t)p + (uint64_t)c);
+    s->has_tokens = hp || hc;
+    s->provider = str_at(a, "llm.provider");
+    if (!s->provider) s->provider = str_at(a, "llm.system");
+    /* OpenInference cost attributes win over the price table (applied by
+     * the store's writer, which holds the table). */
+    double total, cp, cc;
+    s->has_cost = false;
+    if (cost_at(a, "llm.cost.total", &total)) {
+        s->has_cost = true;
+        s->cost = total;
+    } else {
+        bool has_p = cost_at(a, "llm.cost.prompt", &cp);
+        bool has_c = cost_at(a, "llm.cost.completion", &cc);
+        if (has_p || has_c) {
+            s->has_cost = true;
+            s->cost = (has_p ? cp : 0) + (has_c ? cc : 0);
+        }
+    }
 }
 
 static as_rc normalize_span(nctx *c, as_span *s) {

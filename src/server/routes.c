@@ -39,7 +39,9 @@ static const as_route *const tables[] = {
     as_routes_annotations,
     as_routes_queues,
     as_routes_runner,
+    as_routes_openapi,
     as_routes_ui,
+    as_routes_observe,
 };
 
 /* Match path (a writable copy) against pattern; captured segments are

@@ -108,6 +108,8 @@ extern const as_route as_routes_queues[];      /* h_queues.c      */
 extern const as_route as_routes_analysis[];    /* h_analysis.c    */
 extern const as_route as_routes_runner[];      /* h_runner.c      */
 extern const as_route as_routes_ui[];          /* h_ui.c          */
+extern const as_route as_routes_observe[];     /* h_observe.c     */
+extern const as_route as_routes_openapi[];     /* h_openapi.c     */
 
 /* routes.c */
 const as_route *as_route_match(const char *method, const char *path,

@@ -54,7 +54,7 @@ json_t *wire_span(const json_t *row) {
     json_t *attrs = as_attributes_flatten(json_object_get(row, "attributes"));
     return json_pack(
         "{s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-        " s:o, s:o, s:o, s:o}",
+        " s:o, s:o, s:o, s:o, s:o}",
         "id", wire_gid("Span", row, "id"),
         "name", wire_copy(row, "name"),
         "context", "trace_id", wire_copy(row, "trace_id"), "span_id", wire_copy(row, "span_id"),
@@ -69,7 +69,8 @@ json_t *wire_span(const json_t *row) {
         "latency_ms", wire_copy(row, "latency_ms"),
         "cumulative_error_count", wire_copy(row, "cumulative_error_count"),
         "cumulative_token_count_prompt", wire_copy(row, "cumulative_token_count_prompt"),
-        "cumulative_token_count_completion", wire_copy(row, "cumulative_token_count_completion"));
+        "cumulative_token_count_completion", wire_copy(row, "cumulative_token_count_completion"),
+        "cost", wire_copy(row, "cost"));
 }
 
 /* OtlpAnyValue of a JSON value: Phoenix's /spans/otlpv1 uses the
@@ -154,7 +155,7 @@ json_t *wire_trace_span(const json_t *row) {
 
 json_t *wire_trace(const json_t *row, json_t *spans) {
     json_t *t = json_pack(
-        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
         "id", wire_gid("Trace", row, "id"),
         "trace_id", wire_copy(row, "trace_id"),
         "project_id", wire_gid("Project", row, "project_id"),
@@ -165,7 +166,8 @@ json_t *wire_trace(const json_t *row, json_t *spans) {
         "token_count_completion", wire_copy(row, "token_count_completion"),
         "token_count_total", wire_copy(row, "token_count_total"),
         "error_count", wire_copy(row, "error_count"),
-        "span_count", wire_copy(row, "span_count"));
+        "span_count", wire_copy(row, "span_count"),
+        "cost", wire_copy(row, "cost"));
     json_t *sess = json_object_get(row, "session_rowid");
     json_object_set_new(t, "session_id", json_is_integer(sess)
                                              ? wire_gid("ProjectSession", row, "session_rowid")

@@ -10,6 +10,7 @@ void as_store_config_defaults(as_store_config *c) {
     c->read_connections = 4;
     c->sync_full = true;
     c->cache_kib = 65536;
+    c->prices_path = NULL;
 }
 
 as_rc as_store_open(const as_store_config *cfg, as_store **out, as_err *err) {

@@ -46,6 +46,7 @@ typedef struct as_store_ops {
     const struct as_annotation_ops *annotations;
     const struct as_queue_ops *queues;
     const struct as_analysis_ops *analysis;
+    const struct as_observe_ops *observe;
 } as_store_ops;
 
 struct as_store {

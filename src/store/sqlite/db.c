@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "assay/alloc.h"
+#include "assay/llm.h"
 #include "sqlite_int.h"
 
 as_rc sq_error(sqlite3 *db, as_err *err, const char *what) {
@@ -277,6 +278,7 @@ static void sq_close(as_store *st) {
     pthread_mutex_destroy(&s->pool_mu);
     pthread_cond_destroy(&s->pool_cv);
     if (s->wal_fd >= 0) close(s->wal_fd);
+    as_llm_prices_free(s->prices);
     free(s->dir);
     free(s->path);
     free(s);
@@ -325,6 +327,7 @@ static const as_store_ops sqlite_ops = {
     .annotations = &sq_annotation_ops,
     .queues = &sq_queue_ops,
     .analysis = &sq_analysis_ops,
+    .observe = &sq_observe_ops,
 };
 
 int as_sqlite_latest_version(void) { return sq_latest_version(); }
@@ -346,7 +349,8 @@ as_rc as_sqlite_open(const as_store_config *cfg, as_store **out, as_err *err) {
     pthread_mutex_init(&s->ckpt_mu, NULL);
     pthread_cond_init(&s->ckpt_cv, NULL);
 
-    as_rc rc = open_conn(s, cfg, true, &s->writer, err);
+    as_rc rc = as_llm_prices_load(cfg->prices_path, &s->prices, err);
+    if (rc == AS_OK) rc = open_conn(s, cfg, true, &s->writer, err);
     if (rc == AS_OK) {
         s->version = sq_migrate(s->writer, err);
         if (s->version < 0) rc = AS_EDB;

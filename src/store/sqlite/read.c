@@ -91,14 +91,16 @@ static void in_text(as_buf *sql, as_sql_params *p, const char *col,
     "s.span_kind, s.otel_kind, s.start_time, s.end_time, s.latency_ms, "   \
     "s.status_code, s.status_message, s.attributes, s.events, s.links, "   \
     "s.cumulative_error_count, s.cumulative_llm_token_count_prompt, "     \
-    "s.cumulative_llm_token_count_completion"
+    "s.cumulative_llm_token_count_completion, s.cost"
 
 static json_t *span_row(sqlite3_stmt *q) {
     json_t *links = sq_col_json(q, 15);
     if (json_is_null(links)) { json_decref(links); links = json_array(); }
+    json_t *cost = sqlite3_column_type(q, 19) == SQLITE_NULL
+                       ? json_null() : json_real(sqlite3_column_double(q, 19));
     return json_pack(
         "{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:i, s:I, s:I, s:f, s:o, s:o,"
-        " s:o, s:o, s:o, s:I, s:I, s:I}",
+        " s:o, s:o, s:o, s:I, s:I, s:I, s:o}",
         "id", (json_int_t)sqlite3_column_int64(q, 0),
         "trace_rowid", (json_int_t)sqlite3_column_int64(q, 1),
         "trace_id", col_trace_hex(q, 2),
@@ -117,7 +119,8 @@ static json_t *span_row(sqlite3_stmt *q) {
         "links", links,
         "cumulative_error_count", (json_int_t)sqlite3_column_int64(q, 16),
         "cumulative_token_count_prompt", (json_int_t)sqlite3_column_int64(q, 17),
-        "cumulative_token_count_completion", (json_int_t)sqlite3_column_int64(q, 18));
+        "cumulative_token_count_completion", (json_int_t)sqlite3_column_int64(q, 18),
+        "cost", cost);
 }
 
 /* Columns the filter language knows by name (docs/filter.md). */
@@ -288,11 +291,12 @@ as_rc sq_span_query(as_store *st, const as_span_query *qr, json_t **rows,
     "t.end_time, (t.end_time - t.start_time) / 1e6, "                        \
     "(SELECT total(llm_token_count_prompt) || ',' || "                       \
     "  total(llm_token_count_completion) || ',' || "                         \
-    "  total(status_code = 'ERROR') || ',' || count(*) "                     \
+    "  total(status_code = 'ERROR') || ',' || count(*) || ',' || "           \
+    "  total(cost) || ',' || count(cost) "                                   \
     "  FROM spans WHERE trace_rowid = t.id)"
 
 static json_t *trace_row(sqlite3_stmt *q) {
-    double prompt = 0, completion = 0, errors = 0, count = 0;
+    double prompt = 0, completion = 0, errors = 0, count = 0, cost = 0, costed = 0;
     const char *agg = (const char *)sqlite3_column_text(q, 7);
     if (agg) {
         char *end;
@@ -300,10 +304,12 @@ static json_t *trace_row(sqlite3_stmt *q) {
         if (*end == ',') completion = strtod(end + 1, &end);
         if (*end == ',') errors = strtod(end + 1, &end);
         if (*end == ',') count = strtod(end + 1, &end);
+        if (*end == ',') cost = strtod(end + 1, &end);
+        if (*end == ',') costed = strtod(end + 1, &end);
     }
     json_t *sess = sqlite3_column_type(q, 3) == SQLITE_NULL
                        ? json_null() : json_integer(sqlite3_column_int64(q, 3));
-    return json_pack("{s:I, s:o, s:I, s:o, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I}",
+    return json_pack("{s:I, s:o, s:I, s:o, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:o}",
                      "id", (json_int_t)sqlite3_column_int64(q, 0),
                      "trace_id", col_trace_hex(q, 1),
                      "project_id", (json_int_t)sqlite3_column_int64(q, 2),
@@ -315,7 +321,8 @@ static json_t *trace_row(sqlite3_stmt *q) {
                      "token_count_completion", (json_int_t)completion,
                      "token_count_total", (json_int_t)(prompt + completion),
                      "error_count", (json_int_t)errors,
-                     "span_count", (json_int_t)count);
+                     "span_count", (json_int_t)count,
+                     "cost", costed > 0 ? json_real(cost) : json_null());
 }
 
 as_rc sq_trace_query(as_store *st, const as_trace_query *qr, json_t **rows,

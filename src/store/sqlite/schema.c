@@ -304,6 +304,12 @@ static const char *const migrations[] = {
     "  UPDATE span_id_index_state SET watermark = "
     "    min(watermark, coalesce((SELECT max(id) FROM spans), 0)); "
     "END;",
+
+    /* 7: span cost in USD (NULL: unknown), set at ingest from the
+     * llm.cost.* attributes or the price table (docs/observe.md).  A
+     * trace's cost is the sum over its spans at read time, as its token
+     * counts are: no second row to update per span. */
+    "ALTER TABLE spans ADD COLUMN cost REAL;",
 };
 
 int sq_latest_version(void) { return (int)AS_ARRAY_LEN(migrations); }

@@ -57,6 +57,8 @@ typedef struct sq_store {
     int wal_fd;                  /* -1 until first used (syncer thread)  */
     char *dir;
     pthread_cond_t ckpt_cv;
+    /* The price table for span costs (write.c), loaded once at open. */
+    struct as_llm_prices *prices;
 } sq_store;
 
 #define SQ(st) ((sq_store *)(st))
@@ -133,6 +135,7 @@ extern const struct as_experiment_ops sq_experiment_ops;/* experiments.c */
 extern const struct as_annotation_ops sq_annotation_ops;/* annotations.c */
 extern const struct as_queue_ops sq_queue_ops;          /* queues.c      */
 extern const struct as_analysis_ops sq_analysis_ops;    /* analysis.c    */
+extern const struct as_observe_ops sq_observe_ops;      /* observe.c     */
 
 /* 16 hex digits -> the span id as stored (a signed 64-bit integer). */
 bool sq_span_id_parse(const char *hex, int64_t *v);

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "assay/alloc.h"
+#include "assay/llm.h"
 #include "assay/timefmt.h"
 #include "sqlite_int.h"
 
@@ -55,8 +56,8 @@ static const char *const wsql[W__COUNT] = {
         "user_id, llm_token_count_prompt, llm_token_count_completion, "
         "llm_token_count_total, cumulative_error_count, "
         "cumulative_llm_token_count_prompt, "
-        "cumulative_llm_token_count_completion) VALUES(?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "cumulative_llm_token_count_completion, cost) VALUES(?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(trace_rowid, span_id) DO NOTHING",
     [W_SPAN_PROPAGATE] =
         "UPDATE spans SET cumulative_error_count = cumulative_error_count + ?, "
@@ -303,6 +304,17 @@ static as_rc scan_existing(wctx *c, size_t i) {
     return AS_OK;
 }
 
+/* A span's cost in USD: its llm.cost.* attributes (normalize.c), else
+ * the price table from its provider, model and own token counts; false
+ * (unknown) otherwise.  Only spans with token counts or cost attributes
+ * get one. */
+static bool span_cost(const sq_store *s, const as_span *sp, double *usd) {
+    if (sp->has_cost) { *usd = sp->cost; return true; }
+    if (!sp->has_tokens || !sp->provider || !sp->model_name) return false;
+    return as_llm_prices_cost(s->prices, sp->provider, sp->model_name,
+                              sp->tokens_prompt, sp->tokens_completion, usd);
+}
+
 static as_rc insert_span(wctx *c, size_t i) {
     sqlite3_stmt *st = c->s->w[W_SPAN_INSERT];
     const as_ingest_span *it = &c->r->items[i];
@@ -338,6 +350,9 @@ static as_rc insert_span(wctx *c, size_t i) {
     sqlite3_bind_int64(st, k++, it->cum_errors);
     sqlite3_bind_int64(st, k++, it->cum_prompt);
     sqlite3_bind_int64(st, k++, it->cum_completion);
+    double cost;
+    if (span_cost(c->s, sp, &cost)) sqlite3_bind_double(st, k++, cost);
+    else sqlite3_bind_null(st, k++);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) return sq_error(c->s->writer, c->err, "inserting span");
