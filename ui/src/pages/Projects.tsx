@@ -4,12 +4,16 @@ import type { Project } from "../types";
 import { projectStats, type ProjectStats } from "../transforms";
 import { fmtCount, fmtDuration, fmtPercent } from "../format";
 import { Link } from "../router";
+import "./Projects.css";
 import { Sparkline } from "../components/Sparkline";
+import type { CostedTrace } from "../api/observe";
+import { fmtUsd, isDemo, sumCost } from "../metrics";
 
 const DAY = 24 * 3600e3;
 
 function ProjectCard({ project }: { project: Project }) {
   const [stats, setStats] = useState<ProjectStats | null>(null);
+  const [cost, setCost] = useState<number | null>(null);
   const [truncated, setTruncated] = useState(false);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -19,6 +23,7 @@ function ProjectCard({ project }: { project: Project }) {
     getAll((cursor) => api.traces(project.name, { start_time: new Date(from).toISOString(), limit: "1000", cursor }, ac.signal), 10000)
       .then(({ items, truncated }) => {
         setStats(projectStats(items, from, to, 24));
+        setCost(sumCost(items as CostedTrace[]));
         setTruncated(truncated);
       })
       .catch((e) => {
@@ -27,12 +32,18 @@ function ProjectCard({ project }: { project: Project }) {
     return () => ac.abort();
   }, [project.name]);
 
+  const base = `/projects/${encodeURIComponent(project.name)}`;
   return (
     <div className="card" data-testid="project-card">
       <div className="cardhead">
-        <Link to={`/projects/${encodeURIComponent(project.name)}/spans`} className="cardtitle">
+        <Link to={`${base}/spans`} className="cardtitle">
           {project.name}
         </Link>
+        {isDemo(project.description) && (
+          <span className="badge demo" data-testid="demo-badge" title="made by assay demo: recorded, not live data">
+            demo data
+          </span>
+        )}
         <span className="muted">last 24 h</span>
       </div>
       {project.description && <div className="muted small">{project.description}</div>}
@@ -46,10 +57,16 @@ function ProjectCard({ project }: { project: Project }) {
             <div><b>{fmtDuration(stats.p50)}</b><span>p50 latency</span></div>
             <div><b>{fmtDuration(stats.p95)}</b><span>p95 latency</span></div>
             <div><b>{fmtCount(stats.tokens)}</b><span>tokens</span></div>
+            <div><b data-testid="card-cost">{fmtUsd(cost)}{truncated && cost != null ? "+" : ""}</b><span>cost</span></div>
           </div>
           <Sparkline values={stats.buckets} label={`traces per hour for ${project.name}`} width={300} />
         </>
       )}
+      <div className="cardlinks" data-testid="card-links">
+        <Link to={`${base}/spans`}>Spans</Link>
+        <Link to={`${base}/graph`}>Agent graph</Link>
+        <Link to={`${base}/metrics`}>Metrics</Link>
+      </div>
     </div>
   );
 }
@@ -68,6 +85,7 @@ export function ProjectsPage() {
     <div className="page">
       <h1>Projects</h1>
       {error && <div className="error">{error}</div>}
+      {!projects && !error && <div className="muted">loading…</div>}
       {projects && projects.length === 0 && <div className="muted">No projects yet. Send traces to /v1/traces.</div>}
       <div className="cards">{projects?.map((p) => <ProjectCard key={p.id} project={p} />)}</div>
     </div>

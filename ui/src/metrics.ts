@@ -1,0 +1,128 @@
+// Metrics page transforms: time ranges, timeseries buckets -> uPlot series
+// (null where a bucket has no data, so lines break instead of dropping to 0),
+// label shares of annotations, and the range's totals.  Unit-tested in
+// metrics.test.ts.
+import type { AnnotationSeries, Bucket, Timeseries } from "./api/observe";
+
+export interface MetricRange {
+  key: string;
+  label: string;
+  ms: number;
+  interval: number; // bucket width in seconds
+}
+
+export const METRIC_RANGES: MetricRange[] = [
+  { key: "1h", label: "last hour", ms: 3600e3, interval: 60 },
+  { key: "24h", label: "last 24 h", ms: 24 * 3600e3, interval: 1800 },
+  { key: "7d", label: "last 7 days", ms: 7 * 24 * 3600e3, interval: 3 * 3600 },
+  { key: "30d", label: "last 30 days", ms: 30 * 24 * 3600e3, interval: 12 * 3600 },
+];
+export const DEFAULT_RANGE = "24h";
+
+/** The timeseries query of a range, ending now (unknown keys mean the default). */
+export function rangeQuery(key: string, now: number): { start_time: string; end_time: string; interval: string } {
+  const r = METRIC_RANGES.find((x) => x.key === key) || METRIC_RANGES.find((x) => x.key === DEFAULT_RANGE)!;
+  return { start_time: new Date(now - r.ms).toISOString(), end_time: new Date(now).toISOString(), interval: String(r.interval) };
+}
+
+const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+
+/** Bucket start times in seconds (uPlot's time unit). */
+export function bucketTimes(ts: Pick<Timeseries, "buckets">): number[] {
+  return ts.buckets.map((b) => Date.parse(b.start_time) / 1000);
+}
+
+/** One value per bucket; missing, null and non-finite values become null. */
+export function series(buckets: Bucket[], pick: (b: Bucket) => unknown, scale = 1): (number | null)[] {
+  return buckets.map((b) => {
+    const v = num(pick(b));
+    return v == null ? null : v * scale;
+  });
+}
+
+export interface ChartSeries {
+  label: string;
+  values: (number | null)[];
+  color: string;
+}
+
+/** Share (%) of each label per bucket for one annotation name; null in buckets without annotations. */
+export function labelRates(a: AnnotationSeries): ChartSeries[] {
+  const labels = a.labels.length ? a.labels : [...new Set(a.buckets.flatMap((b) => Object.keys(b.labels || {})))].sort();
+  return labels.map((label, i) => ({
+    label,
+    color: PALETTE[i % PALETTE.length],
+    values: a.buckets.map((b) => {
+      if (!b.count) return null;
+      const n = num(b.labels?.[label]) ?? 0;
+      return (n / b.count) * 100;
+    }),
+  }));
+}
+
+export const PALETTE = ["#2a9d5c", "#d43b3b", "#4f7cff", "#e08a1e", "#7c5cff", "#2a9d8f", "#c2509b", "#8a93a6"];
+
+export interface Totals {
+  traces: number;
+  spans: number;
+  errors: number;
+  errorRate: number | null; // errors per trace
+  tokens: number;
+  cost: number | null; // null when no bucket has a cost
+  annotations: number;
+}
+
+/** Totals over the range (sums of the buckets). */
+export function totals(ts: Timeseries): Totals {
+  let traces = 0, spans = 0, errors = 0, tokens = 0, annotations = 0;
+  let cost: number | null = null;
+  for (const b of ts.buckets) {
+    traces += num(b.traces) ?? 0;
+    spans += num(b.spans) ?? 0;
+    errors += num(b.errors) ?? 0;
+    const t = b.tokens;
+    if (t) tokens += num(t.total) ?? (num(t.prompt) ?? 0) + (num(t.completion) ?? 0);
+    const c = num(b.cost);
+    if (c != null) cost = (cost ?? 0) + c;
+  }
+  for (const a of ts.annotations || []) for (const b of a.buckets) annotations += num(b.count) ?? 0;
+  return { traces, spans, errors, errorRate: traces ? errors / traces : null, tokens, cost, annotations };
+}
+
+/** US dollars: $0, $0.0012, $0.42, $12.30, $1,234 */
+export function fmtUsd(v: number | null | undefined): string {
+  if (v == null || !Number.isFinite(v)) return "—";
+  const a = Math.abs(v);
+  if (a === 0) return "$0";
+  if (a < 0.0001) return v > 0 ? "<$0.0001" : "-<$0.0001";
+  if (a < 0.01) return `$${v.toPrecision(2)}`;
+  if (a < 1000) return `$${v.toFixed(2)}`;
+  return `$${Math.round(v).toLocaleString("en-US")}`;
+}
+
+/** Sum of the known costs of traces; null when none has one ("—" on the card). */
+export function sumCost(items: { cost?: number | null }[]): number | null {
+  let s: number | null = null;
+  for (const t of items) {
+    const c = num(t.cost);
+    if (c != null) s = (s ?? 0) + c;
+  }
+  return s;
+}
+
+/** Whether a project is the demo workspace's ("Demo data: …" description). */
+export function isDemo(description: string | null | undefined): boolean {
+  return typeof description === "string" && description.startsWith("Demo data:");
+}
+
+/** The mean score of an annotation name over the range (bucket means weighted by their counts); null without scores. */
+export function meanScore(a: AnnotationSeries): number | null {
+  let s = 0, n = 0;
+  for (const b of a.buckets) {
+    const m = num(b.mean_score), c = num(b.count) ?? 0;
+    if (m == null || c <= 0) continue;
+    s += m * c;
+    n += c;
+  }
+  return n ? s / n : null;
+}
