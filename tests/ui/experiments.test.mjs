@@ -315,14 +315,15 @@ describe("experiments", () => {
     const ds = await api(`/v1/datasets/correctness-few-shot/examples`);
     assert.equal(ds.examples.length, 1);
     const ex = ds.examples[0];
-    assert.deepEqual(ex.input, { input: { question: TRICKY }, output: { answer: "reference plan 2" } });
+    // the judged output is the run's (B's), not the example's reference output
+    assert.deepEqual(ex.input, { input: { question: TRICKY }, output: { answer: "B answer 2" } });
     assert.deepEqual(ex.output, { label: "incorrect", explanation: "Human label: incorrect. The plan ignores the $500 budget." });
     assert.deepEqual(ex.metadata, { source: "experiment", target_id: data.examples[2], judge_label: "correct", human_label: "incorrect" });
     const text = await yaml.innerText();
     assert.equal(text.trim(), [
       "examples:",
       `  - input: {"question": ${JSON.stringify(TRICKY)}}`,
-      `    output: {"answer": "reference plan 2"}`,
+      `    output: {"answer": "B answer 2"}`,
       "    label: incorrect",
       '    explanation: "Human label: incorrect. The plan ignores the $500 budget."',
     ].join("\n"));

@@ -153,7 +153,10 @@ function Disagreement({ a, d, project, onAdded, run }: { a: Agreement; d: Item; 
     setState("busy");
     setError(null);
     try {
+      // an experiment's judge graded the run's output, not the example's
+      // reference output: that is what the few-shot example must show
       const c = await targetContent(a, d.target_id, project);
+      if (a.source.kind === "experiment" && run && !run.error) c.output = run.output as Json;
       await appendExample(
         fewShotDatasetName(a.source.name),
         { input: c.input, output: c.output },

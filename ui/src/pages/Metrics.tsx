@@ -2,6 +2,7 @@
 // latency percentiles, tokens, cost, error rate and the label shares of each
 // annotation name, charted with uPlot.  /charts (no project) shows the first
 // project with a picker.
+import { isExperimentProject } from "./Projects";
 import { useEffect, useMemo, useState } from "react";
 import { api, getAll } from "../api";
 import { timeseries, type Timeseries } from "../api/observe";
@@ -148,7 +149,7 @@ function ChartsIndex() {
           No projects yet. Send traces to /v1/traces (OTLP) and their metrics will appear here.
         </div>
       )}
-      {projects && projects.length > 0 && <MetricsView key={projects[0].name} project={projects[0].name} picker={projects} />}
+      {projects && projects.length > 0 && <MetricsView key={firstChoice(projects)} project={firstChoice(projects)} picker={projects} />}
     </div>
   );
 }
@@ -164,4 +165,10 @@ export function MetricsPage({ project }: { project?: string }) {
       <MetricsView project={project} />
     </div>
   );
+}
+
+/** /charts without a project: the first application project (not the
+ * catch-all "default", not an experiment's), else the first. */
+function firstChoice(projects: Project[]): string {
+  return (projects.find((p) => p.name !== "default" && !isExperimentProject(p)) || projects[0]).name;
 }

@@ -87,7 +87,22 @@ export function ProjectsPage() {
       {error && <div className="error">{error}</div>}
       {!projects && !error && <div className="muted">loading…</div>}
       {projects && projects.length === 0 && <div className="muted">No projects yet. Send traces to /v1/traces.</div>}
-      <div className="cards">{projects?.map((p) => <ProjectCard key={p.id} project={p} />)}</div>
+      <div className="cards">{projects?.filter((p) => !isExperimentProject(p)).map((p) => <ProjectCard key={p.id} project={p} />)}</div>
+      {projects && projects.some(isExperimentProject) && (
+        <details className="experiment-projects" data-testid="experiment-projects">
+          <summary>
+            {projects.filter(isExperimentProject).length} experiment projects (the traces of experiment runs; see Experiments)
+          </summary>
+          <div className="cards">{projects.filter(isExperimentProject).map((p) => <ProjectCard key={p.id} project={p} />)}</div>
+        </details>
+      )}
     </div>
   );
+}
+
+/** The project an experiment's runs are traced into (named like Phoenix's
+ * "Experiment-<hex>", described by its dataset): listed apart so that the
+ * application projects stay in view. */
+export function isExperimentProject(p: Project): boolean {
+  return /^Experiment-[0-9a-f]{8,}$/.test(p.name) && /\bdataset_id:/.test(p.description || "");
 }

@@ -57,6 +57,7 @@ export function TracePage({ project, traceId }: { project: string; traceId: stri
             <span>{fmtCount(spans.length)} spans{truncated ? " (truncated)" : ""}</span>
             <span>{fmtDuration(t1 - t0)}</span>
             <span className={errors ? "bad" : ""}>{errors} {errors === 1 ? "error" : "errors"}</span>
+            <Link to={`/projects/${encodeURIComponent(project)}/graph?trace=${encodeURIComponent(traceId)}`}>agent graph of this trace</Link>
           </div>
         )}
       </div>
