@@ -2,7 +2,7 @@
 // against a real `assay serve`.  Screenshots go to tests/ui/artifacts/.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startAssay, uiOrigin, launchBrowser, newPage, screenshot, scaled } from "./lib/harness.mjs";
+import { startAssay, uiOrigin, launchBrowser, newPage, screenshot, scaled, clean, closeAll } from "./lib/harness.mjs";
 import { randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { sendSpans, span } from "../../ui/scripts/seed-traces.mjs";
@@ -17,19 +17,8 @@ before(async () => {
   browser = await launchBrowser();
 });
 
-after(async () => {
-  await browser?.close();
-  await origin?.stop();
-  await assay?.stop();
-});
+after(() => closeAll(browser, origin, assay));
 
-function clean(problems, what, allowStatus = []) {
-  const re = allowStatus.length ? new RegExp(`status of (${allowStatus.join("|")})`) : null;
-  const consoleErrors = re ? problems.console.filter((m) => !re.test(m)) : problems.console;
-  assert.deepEqual(problems.pageErrors, [], `${what}: page errors`);
-  assert.deepEqual(consoleErrors, [], `${what}: console errors`);
-  assert.deepEqual(problems.dialogs, [], `${what}: dialogs`);
-}
 
 async function rest(method, path, body) {
   const res = await fetch(`${assay.url}${path}`, {

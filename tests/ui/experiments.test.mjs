@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ASSAY_BIN, startAssay, uiOrigin, launchBrowser, newPage, screenshot, scaled } from "./lib/harness.mjs";
+import { ASSAY_BIN, startAssay, uiOrigin, launchBrowser, newPage, screenshot, scaled, clean as assertClean, closeAll } from "./lib/harness.mjs";
 import { sendSpans, span } from "../../ui/scripts/seed-traces.mjs";
 
 const N = 40;
@@ -143,17 +143,13 @@ before(async () => {
 
 after(async () => {
   mock?.stop();
-  await browser?.close();
-  await origin?.stop();
-  await assay?.stop();
+  await closeAll(browser, origin, assay);
 });
 
 async function clean(page, problems, what) {
   assert.equal(await page.evaluate(() => window.__xss), undefined, `${what}: injected script ran`);
   assert.equal(await page.locator("main img, main script").count(), 0, `${what}: content became markup`);
-  assert.deepEqual(problems.pageErrors, [], `${what}: page errors`);
-  assert.deepEqual(problems.console, [], `${what}: console errors`);
-  assert.deepEqual(problems.dialogs, [], `${what}: dialogs`);
+  assertClean(problems, what);
 }
 
 const api = async (path) => {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { startAssay, uiOrigin, launchBrowser, newPage, screenshot, scaled } from "./lib/harness.mjs";
+import { startAssay, uiOrigin, launchBrowser, newPage, screenshot, scaled, clean, closeAll } from "./lib/harness.mjs";
 import { sendSpans, span } from "../../ui/scripts/seed-traces.mjs";
 
 const PROJECT = "planner";
@@ -68,18 +68,8 @@ before(async () => {
   browser = await launchBrowser();
 });
 
-after(async () => {
-  await browser?.close();
-  await origin?.stop();
-  await assay?.stop();
-});
+after(() => closeAll(browser, origin, assay));
 
-function clean(problems, what, allow = null) {
-  if (allow) problems.console = problems.console.filter((m) => !allow.test(m));
-  assert.deepEqual(problems.pageErrors, [], `${what}: page errors`);
-  assert.deepEqual(problems.console, [], `${what}: console errors`);
-  assert.deepEqual(problems.dialogs, [], `${what}: dialogs`);
-}
 
 const edgeSel = (s, t) => `[data-testid="graph-edge"][data-source="${s}"][data-target="${t}"]`;
 

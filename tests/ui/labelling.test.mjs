@@ -2,7 +2,7 @@
 // real `assay serve`: keyboard-first annotation, checked through the REST API.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startAssay, uiOrigin, launchBrowser, newPage, screenshot, scaled } from "./lib/harness.mjs";
+import { startAssay, uiOrigin, launchBrowser, newPage, screenshot, scaled, clean, closeAll, restJson } from "./lib/harness.mjs";
 import { buildTraceSet, sendSpans } from "../../ui/scripts/seed-traces.mjs";
 
 const PROJECT = "trip-planner";
@@ -10,12 +10,7 @@ let assay, origin, browser;
 let queue; // the queue under test
 let rootSpanIds; // its 4 items' span ids, in item order
 
-async function rest(method, path, body) {
-  const res = await fetch(`${assay.url}${path}`, { method, headers: body ? { "content-type": "application/json" } : {}, body: body ? JSON.stringify(body) : undefined });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+const rest = (method, path, body) => restJson(assay.url, method, path, body);
 
 before(async () => {
   assay = await startAssay();
@@ -32,17 +27,8 @@ before(async () => {
   browser = await launchBrowser();
 });
 
-after(async () => {
-  await browser?.close();
-  await origin?.stop();
-  await assay?.stop();
-});
+after(() => closeAll(browser, origin, assay));
 
-function clean(problems, what) {
-  assert.deepEqual(problems.pageErrors, [], `${what}: page errors`);
-  assert.deepEqual(problems.console, [], `${what}: console errors`);
-  assert.deepEqual(problems.dialogs, [], `${what}: dialogs`);
-}
 
 const itemId = (page) => page.getByTestId("label-item").getAttribute("data-item-id");
 async function waitItemChange(page, from) {

@@ -1,7 +1,7 @@
 // Browser tests of the sessions pages: the list and the conversation view.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startAssay, uiOrigin, launchBrowser, newPage, screenshot, scaled } from "./lib/harness.mjs";
+import { startAssay, uiOrigin, launchBrowser, newPage, screenshot, scaled, clean, closeAll } from "./lib/harness.mjs";
 import { buildTraceSet, sendSpans, span } from "../../ui/scripts/seed-traces.mjs";
 
 const PROJECT = "trip-planner";
@@ -31,17 +31,8 @@ before(async () => {
   browser = await launchBrowser();
 });
 
-after(async () => {
-  await browser?.close();
-  await origin?.stop();
-  await assay?.stop();
-});
+after(() => closeAll(browser, origin, assay));
 
-function clean(problems, what) {
-  assert.deepEqual(problems.pageErrors, [], `${what}: page errors`);
-  assert.deepEqual(problems.console, [], `${what}: console errors`);
-  assert.deepEqual(problems.dialogs, [], `${what}: dialogs`);
-}
 
 describe("sessions", () => {
   test("list: one row per session, newest first, trace counts and first input", async () => {

@@ -3,7 +3,7 @@
 // Screenshots of each page go to tests/ui/artifacts/.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startAssay, uiOrigin, launchBrowser, newPage, screenshot, scaled } from "./lib/harness.mjs";
+import { startAssay, uiOrigin, launchBrowser, newPage, screenshot, scaled, clean, closeAll } from "./lib/harness.mjs";
 import { buildTraceSet, sendSpans, span } from "../../ui/scripts/seed-traces.mjs";
 
 const PROJECT = "trip-planner";
@@ -19,17 +19,8 @@ before(async () => {
   browser = await launchBrowser();
 });
 
-after(async () => {
-  await browser?.close();
-  await origin?.stop();
-  await assay?.stop();
-});
+after(() => closeAll(browser, origin, assay));
 
-function clean(problems, what) {
-  assert.deepEqual(problems.pageErrors, [], `${what}: page errors`);
-  assert.deepEqual(problems.console, [], `${what}: console errors`);
-  assert.deepEqual(problems.dialogs, [], `${what}: dialogs`);
-}
 
 describe("pages", () => {
   test("projects page shows a card per project with figures and a sparkline", async () => {

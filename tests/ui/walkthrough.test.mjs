@@ -4,7 +4,7 @@
 // error, page error or dialog.  Screenshots: tests/ui/artifacts/demo-*.png.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startAssay, uiOrigin, launchBrowser, newPage, screenshot, scaled } from "./lib/harness.mjs";
+import { startAssay, uiOrigin, launchBrowser, newPage, screenshot, scaled, closeAll } from "./lib/harness.mjs";
 
 const P = "trip-planner";
 let assay, origin, browser;
@@ -23,11 +23,7 @@ before(async () => {
   browser = await launchBrowser();
 });
 
-after(async () => {
-  await browser?.close();
-  await origin?.stop();
-  await assay?.stop();
-});
+after(() => closeAll(browser, origin, assay));
 
 /** Open a page, run the checks, take a screenshot, assert a clean console. */
 async function visit(path, shot, checks) {

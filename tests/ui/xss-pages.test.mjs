@@ -7,7 +7,7 @@
 // no link other than http(s) or same-origin paths exists.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startAssay, uiOrigin, launchBrowser, newPage, screenshot, scaled } from "./lib/harness.mjs";
+import { startAssay, uiOrigin, launchBrowser, newPage, screenshot, scaled, closeAll } from "./lib/harness.mjs";
 import { sendSpans, span } from "../../ui/scripts/seed-traces.mjs";
 
 const IMG = `<img src=x onerror="window.__xss='img';alert('img')">`;
@@ -96,11 +96,7 @@ before(async () => {
   browser = await launchBrowser();
 });
 
-after(async () => {
-  await browser?.close();
-  await origin?.stop();
-  await assay?.stop();
-});
+after(() => closeAll(browser, origin, assay));
 
 describe("XSS on every page", () => {
   test("hostile content is shown as text on every page and nothing executes", async () => {

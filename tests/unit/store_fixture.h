@@ -81,6 +81,25 @@ static inline int64_t store_fixture_project_id(as_store *st, const char *name) {
     return id;
 }
 
+/* The first span named `name` in a project (a new reference), or NULL. */
+static inline json_t *store_fixture_span_named(as_store *st, int64_t project, const char *name) {
+    as_span_query q;
+    memset(&q, 0, sizeof(q));
+    q.project_id = project;
+    q.limit = 10;
+    const char *names[1] = { name };
+    q.names.v = names;
+    q.names.n = 1;
+    json_t *rows;
+    bool more;
+    int64_t a, b;
+    as_err err;
+    if (as_store_span_query(st, &q, &rows, &more, &a, &b, &err) != AS_OK) return NULL;
+    json_t *row = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    return row;
+}
+
 static inline void store_fixture_close(as_store *st) {
     as_store_close(st);
     char cmd[128];

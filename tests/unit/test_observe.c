@@ -249,24 +249,6 @@ static as_span *llm(as_span_batch *b, uint8_t s, uint8_t parent, const char *pro
     return x;
 }
 
-static json_t *span_named(as_store *st, int64_t project, const char *name) {
-    as_span_query q;
-    memset(&q, 0, sizeof(q));
-    q.project_id = project;
-    q.limit = 10;
-    const char *names[1] = { name };
-    q.names.v = names;
-    q.names.n = 1;
-    json_t *rows;
-    bool more;
-    int64_t a, b;
-    as_err err;
-    if (as_store_span_query(st, &q, &rows, &more, &a, &b, &err) != AS_OK) return NULL;
-    json_t *row = json_incref(json_array_get(rows, 0));
-    json_decref(rows);
-    return row;
-}
-
 TEST(cost_at_ingest) {
     as_store *st = store_fixture_open("observe", NULL);
     as_span_batch b;
@@ -290,7 +272,7 @@ TEST(cost_at_ingest) {
         { "span5", 0.03 }, { "span6", 0.30 },
     };
     for (size_t i = 0; i < AS_ARRAY_LEN(want); i++) {
-        json_t *row = span_named(st, project, want[i].name);
+        json_t *row = store_fixture_span_named(st, project, want[i].name);
         CHECK(row != NULL);
         json_t *c = json_object_get(row, "cost");
         if (isnan(want[i].cost)) {

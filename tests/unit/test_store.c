@@ -32,24 +32,6 @@ static as_span *add(as_span_batch *b, uint8_t t, uint8_t s, uint8_t p,
     return sp;
 }
 
-static json_t *span_by_name(as_store *st, int64_t project, const char *name) {
-    as_span_query q;
-    memset(&q, 0, sizeof(q));
-    q.project_id = project;
-    q.limit = 10;
-    const char *names[1] = { name };
-    q.names.v = names;
-    q.names.n = 1;
-    json_t *rows;
-    bool more;
-    int64_t a, b;
-    as_err err;
-    if (as_store_span_query(st, &q, &rows, &more, &a, &b, &err) != AS_OK) return NULL;
-    json_t *row = json_incref(json_array_get(rows, 0));
-    json_decref(rows);
-    return row;
-}
-
 static int64_t jint(json_t *o, const char *k) { return json_integer_value(json_object_get(o, k)); }
 
 TEST(cumulative_in_one_request) {
@@ -65,14 +47,14 @@ TEST(cumulative_in_one_request) {
     CHECK_INT(stored, 4);
     int64_t pid = store_fixture_project_id(st, "default");
     CHECK(pid > 0);
-    json_t *root = span_by_name(st, pid, "span1");
+    json_t *root = store_fixture_span_named(st, pid, "span1");
     CHECK(root != NULL);
     CHECK_INT(jint(root, "cumulative_token_count_prompt"), 100);
     CHECK_INT(jint(root, "cumulative_token_count_completion"), 10);
     CHECK_INT(jint(root, "cumulative_error_count"), 1);
     CHECK(json_is_null(json_object_get(root, "parent_id")));
     json_decref(root);
-    json_t *chain = span_by_name(st, pid, "span2");
+    json_t *chain = store_fixture_span_named(st, pid, "span2");
     CHECK_STR(json_string_value(json_object_get(chain, "parent_id")), "0000000000000001");
     CHECK_INT(jint(chain, "cumulative_error_count"), 1);
     json_decref(chain);
@@ -96,17 +78,17 @@ TEST(children_arrive_first_across_requests) {
     add(&b, 2, 15, 11, "LLM", 100, 0, false);    /* a late child of the root */
     store_fixture_write(st, &b, "other-project", NULL);
     int64_t pid = store_fixture_project_id(st, "p");
-    json_t *root = span_by_name(st, pid, "span11");
+    json_t *root = store_fixture_span_named(st, pid, "span11");
     CHECK(root != NULL);
     CHECK_INT(jint(root, "cumulative_token_count_prompt"), 1 + 7 + 5 + 100);
     CHECK_INT(jint(root, "cumulative_token_count_completion"), 1 + 3);
     CHECK_INT(jint(root, "cumulative_error_count"), 1);
     json_decref(root);
-    json_t *mid = span_by_name(st, pid, "span12");
+    json_t *mid = store_fixture_span_named(st, pid, "span12");
     CHECK_INT(jint(mid, "cumulative_token_count_prompt"), 12);
     json_decref(mid);
     /* the trace's project was fixed by its first span */
-    json_t *late = span_by_name(st, pid, "span15");
+    json_t *late = store_fixture_span_named(st, pid, "span15");
     CHECK(late != NULL);
     json_decref(late);
     CHECK_INT(store_fixture_project_id(st, "other-project"), -1);
@@ -128,11 +110,11 @@ TEST(duplicates_ignored) {
     store_fixture_write(st, &b, NULL, &stored);
     CHECK_INT(stored, 1);
     int64_t pid = store_fixture_project_id(st, "default");
-    json_t *root = span_by_name(st, pid, "span21");
+    json_t *root = store_fixture_span_named(st, pid, "span21");
     CHECK_INT(jint(root, "cumulative_token_count_prompt"), 10);
     CHECK_INT(jint(root, "cumulative_error_count"), 1);
     json_decref(root);
-    json_t *llm = span_by_name(st, pid, "span22");
+    json_t *llm = store_fixture_span_named(st, pid, "span22");
     CHECK_INT(jint(llm, "cumulative_error_count"), 1);
     json_decref(llm);
     CHECK_INT(as_store_span_count(st), 3);

@@ -1,5 +1,6 @@
 // Pure logic of the labelling page, the sessions conversation view and the
 // spans table's selection / annotation chips.  Unit-tested in labelling.test.ts.
+import { tryJson } from "./format";
 import type { Attr } from "./types";
 import type { AnnotationConfig, SpanAnnotation } from "./api/annotations";
 import type { ItemContent, Progress, QueueItem, Answer } from "./api/labelling";
@@ -66,14 +67,7 @@ function asText(v: Attr | undefined): string {
 }
 
 function parsed(v: Attr | undefined): unknown {
-  if (typeof v !== "string") return v;
-  const s = v.trim();
-  if (!(s.startsWith("{") || s.startsWith("["))) return undefined;
-  try {
-    return JSON.parse(s);
-  } catch {
-    return undefined;
-  }
+  return typeof v === "string" ? tryJson(v) : v;
 }
 
 type Msg = { role?: unknown; content?: unknown; message?: { role?: unknown; content?: unknown } };

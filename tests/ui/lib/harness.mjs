@@ -6,6 +6,7 @@
 // ui/dist (SPA fallback to index.html) and proxies every other path
 // (/v1/..., /healthz) to assay - the same origin layout the embedded UI has.
 
+import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -143,4 +144,32 @@ export async function newPage(browser) {
 export async function screenshot(page, name) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
+}
+
+/**
+ * Assert that a page had no page error, console error or dialog.  allow:
+ * console messages to ignore - a RegExp, or a list of HTTP statuses whose
+ * "status of N" messages a test provoked on purpose.
+ */
+export function clean(problems, what, allow = null) {
+  const re = Array.isArray(allow) ? (allow.length ? new RegExp(`status of (${allow.join("|")})`) : null) : allow;
+  const consoleErrors = re ? problems.console.filter((m) => !re.test(m)) : problems.console;
+  assert.deepEqual(problems.pageErrors, [], `${what}: page errors`);
+  assert.deepEqual(consoleErrors, [], `${what}: console errors`);
+  assert.deepEqual(problems.dialogs, [], `${what}: dialogs`);
+}
+
+/** Close what a suite opened (browser, static origin, server), skipping what was never opened. */
+export async function closeAll(browser, origin, assay) {
+  await browser?.close();
+  await origin?.stop();
+  await assay?.stop();
+}
+
+/** A JSON REST call to assay: the parsed answer (null when empty); throws naming the call on a non-2xx status. */
+export async function restJson(baseUrl, method, path, body) {
+  const res = await fetch(`${baseUrl}${path}`, { method, headers: body ? { "content-type": "application/json" } : {}, body: body ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
 }

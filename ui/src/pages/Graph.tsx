@@ -2,6 +2,7 @@
 // and LLM calls call which, with call counts, latency and error rates, laid
 // out by dagre and drawn as SVG.  Every name is an SVG text node (React
 // escapes it); clicking a node opens the spans page filtered to it.
+import { RANGES, RangeSelect } from "../components/RangeSelect";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { ProjectTabs } from "../components/ProjectTabs";
 import { agentGraph, type AgentGraph, type GraphNode } from "../api/observe";
@@ -9,7 +10,6 @@ import { fmtCount, fmtDuration, fmtPercent } from "../format";
 import { fitView, initialView, kindStyle, layoutGraph, limitGraph, MAX_DRAWN_NODES, nodeSpansHref, zoomAt, KNOWN_KINDS, type LaidEdge, type LaidNode, type Rankdir, type View } from "../graph";
 import { fmtUsd } from "../metrics";
 import { Link, navigate, setQuery, useLocation } from "../router";
-import { RANGES } from "./Spans";
 import "./Graph.css";
 
 function nodeTokens(n: GraphNode): number | null {
@@ -321,16 +321,7 @@ export function GraphPage({ project }: { project: string }) {
             <Link to={`/projects/${encodeURIComponent(project)}/graph${range !== "24h" ? `?range=${encodeURIComponent(range)}` : ""}`}>whole project</Link>
           </span>
         ) : (
-          <label>
-            time{" "}
-            <select aria-label="time range" data-testid="range" value={range} onChange={(e) => setQuery({ range: e.target.value === "24h" ? null : e.target.value })}>
-              {RANGES.map((r) => (
-                <option key={r.key} value={r.key}>
-                  {r.label}
-                </option>
-              ))}
-            </select>
-          </label>
+          <RangeSelect range={range} />
         )}
         <label>
           layout{" "}

@@ -2,9 +2,7 @@
 // latency percentiles, tokens, cost, error rate and the label shares of each
 // annotation name, charted with uPlot.  /charts (no project) shows the first
 // project with a picker.
-import { isExperimentProject } from "./Projects";
 import { useEffect, useMemo, useState } from "react";
-import { api, getAll } from "../api";
 import { timeseries, type Timeseries } from "../api/observe";
 import { Chart, type ChartLine } from "../components/Chart";
 import { ProjectTabs } from "../components/ProjectTabs";
@@ -12,6 +10,8 @@ import { fmtCount, fmtDuration, fmtPercent } from "../format";
 import { bucketTimes, DEFAULT_RANGE, fmtUsd, labelRates, meanScore, METRIC_RANGES, rangeQuery, series, totals } from "../metrics";
 import { navigate, setQuery, useLocation } from "../router";
 import type { Project } from "../types";
+import { useProjects } from "../hooks";
+import { isExperimentProject } from "./Projects";
 import "./Metrics.css";
 
 const fmtInt = (v: number) => fmtCount(v);
@@ -130,15 +130,7 @@ function MetricsView({ project, picker }: { project: string; picker?: Project[] 
 }
 
 function ChartsIndex() {
-  const [projects, setProjects] = useState<Project[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    const ac = new AbortController();
-    getAll((cursor) => api.projects(cursor, ac.signal))
-      .then(({ items }) => setProjects(items))
-      .catch((e) => !ac.signal.aborted && setError(String(e.message || e)));
-    return () => ac.abort();
-  }, []);
+  const { projects, error } = useProjects();
   return (
     <div className="page metricspage">
       <h1>Metrics</h1>

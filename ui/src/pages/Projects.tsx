@@ -4,6 +4,7 @@ import type { Project } from "../types";
 import { projectStats, type ProjectStats } from "../transforms";
 import { fmtCount, fmtDuration, fmtPercent } from "../format";
 import { Link } from "../router";
+import { useProjects } from "../hooks";
 import "./Projects.css";
 import { Sparkline } from "../components/Sparkline";
 import type { CostedTrace } from "../api/observe";
@@ -72,15 +73,7 @@ function ProjectCard({ project }: { project: Project }) {
 }
 
 export function ProjectsPage() {
-  const [projects, setProjects] = useState<Project[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    const ac = new AbortController();
-    getAll((cursor) => api.projects(cursor, ac.signal))
-      .then(({ items }) => setProjects(items))
-      .catch((e) => !ac.signal.aborted && setError(String(e.message || e)));
-    return () => ac.abort();
-  }, []);
+  const { projects, error } = useProjects();
   return (
     <div className="page">
       <h1>Projects</h1>

@@ -1,4 +1,5 @@
 // The spans table of a project: filter expression, time range, sort, root-only.
+import { RANGES, RangeSelect } from "../components/RangeSelect";
 import { ProjectTabs } from "../components/ProjectTabs";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api, ApiError } from "../api";
@@ -13,13 +14,6 @@ import { annotationChips, clickSelect, fmtCost } from "../labelling";
 import { AddToDatasetDialog, AddToQueueDialog } from "../components/AddToDialogs";
 import "./Spans.css";
 
-export const RANGES: { key: string; label: string; ms: number | null }[] = [
-  { key: "15m", label: "last 15 min", ms: 15 * 60e3 },
-  { key: "1h", label: "last hour", ms: 3600e3 },
-  { key: "24h", label: "last 24 h", ms: 24 * 3600e3 },
-  { key: "7d", label: "last 7 days", ms: 7 * 24 * 3600e3 },
-  { key: "all", label: "all time", ms: null },
-];
 
 type SortKey = "time" | "latency" | "tokens";
 
@@ -139,16 +133,7 @@ export function SpansPage({ project }: { project: string }) {
       <div className="toolbar">
         <FilterBox value={filter} error={filterError} onSubmit={(f) => setQuery({ filter: f || null })} />
         <div className="controls">
-          <label>
-            time{" "}
-            <select aria-label="time range" data-testid="range" value={range} onChange={(e) => setQuery({ range: e.target.value === "24h" ? null : e.target.value })}>
-              {RANGES.map((r) => (
-                <option key={r.key} value={r.key}>
-                  {r.label}
-                </option>
-              ))}
-            </select>
-          </label>
+          <RangeSelect range={range} />
           <label>
             <input type="checkbox" data-testid="root-only" checked={rootOnly} onChange={(e) => setQuery({ root: e.target.checked ? "1" : null })} /> root spans only
           </label>
