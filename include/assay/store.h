@@ -109,7 +109,11 @@ typedef struct as_span_query {
     as_str_list attr_keys;          /* attribute[] key:value pairs...     */
     json_t **attr_values;           /* ...values parsed as JSON (borrowed) */
     const as_filter *filter;        /* ?filter= expression, or NULL        */
-    int64_t cursor_start, cursor_id;/* resume after (start, id) if id != 0 */
+    bool sort_latency;              /* order by end - start, else start    */
+    bool ascending;                 /* else newest / slowest first         */
+    int64_t cursor_start, cursor_id;/* resume after (key, id) if id != 0:
+                                       key is the start time, or end -
+                                       start (ns) when sort_latency       */
     int limit;
     bool with_trace_rowid;
 } as_span_query;
@@ -118,7 +122,9 @@ typedef struct as_span_query {
  * name, span_kind, otel_kind, start_time, end_time (ns), latency_ms,
  * status_code ("OK"|"ERROR"|"UNSET"), status_message, attributes (nested),
  * events[], links[], cumulative_error_count, cumulative_token_count_prompt,
- * cumulative_token_count_completion, cost (USD or null)}.  next_* describe the next page. */
+ * cumulative_token_count_completion, cost (USD or null)}.  next_* describe
+ * the next page: *next_start is the sort key of the last row (see
+ * cursor_start). */
 as_rc as_store_span_query(as_store *st, const as_span_query *q, json_t **rows,
                           bool *has_next, int64_t *next_start,
                           int64_t *next_id, as_err *err);

@@ -39,6 +39,7 @@ static bool parse_params(as_req *r, span_params *p) {
     if (!as_req_time(r, "start_time", &p->q.start_ns) ||
         !as_req_time(r, "end_time", &p->q.end_ns))
         return false;
+    if (!as_req_sort(r, &p->q.sort_latency, &p->q.ascending)) return false;
     const char *cursor = as_req_query(r, "cursor");
     if (cursor && *cursor) {
         if (!wire_cursor_decode(cursor, &p->q.cursor_start, &p->q.cursor_id) ||

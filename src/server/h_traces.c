@@ -20,17 +20,7 @@ void h_traces_list(as_req *r) {
     if ((q.limit = as_req_limit(r, 100, 1000)) < 0) return;
     if (!as_req_time(r, "start_time", &q.start_ns) || !as_req_time(r, "end_time", &q.end_ns))
         return;
-    const char *sort = as_req_query(r, "sort"), *order = as_req_query(r, "order");
-    if (sort && strcmp(sort, "start_time") != 0 && strcmp(sort, "latency_ms") != 0) {
-        as_reply_error(r, AS_EUNPROCESSABLE, "sort must be start_time or latency_ms");
-        return;
-    }
-    if (order && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0) {
-        as_reply_error(r, AS_EUNPROCESSABLE, "order must be asc or desc");
-        return;
-    }
-    q.sort_latency = sort && strcmp(sort, "latency_ms") == 0;
-    q.ascending = order && strcmp(order, "asc") == 0;
+    if (!as_req_sort(r, &q.sort_latency, &q.ascending)) return;
     const char *sessions[MAX_SESSIONS];
     q.session_ids.v = sessions;
     q.session_ids.n = as_req_query_all(r, "session_identifier", sessions, MAX_SESSIONS);

@@ -187,6 +187,22 @@ bool as_req_project(as_req *r, const char *ident, int64_t *id, json_t **row) {
     return true;
 }
 
+bool as_req_sort(as_req *r, bool *latency, bool *ascending) {
+    const char *sort = as_req_query(r, "sort"), *order = as_req_query(r, "order");
+    if (sort && strcmp(sort, "start_time") != 0 && strcmp(sort, "latency_ms") != 0) {
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "sort must be start_time or latency_ms, "
+                        "not '%.40s'", sort);
+        return false;
+    }
+    if (order && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0) {
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "order must be asc or desc, not '%.40s'", order);
+        return false;
+    }
+    *latency = sort && strcmp(sort, "latency_ms") == 0;
+    *ascending = order && strcmp(order, "asc") == 0;
+    return true;
+}
+
 bool as_id_parse(const char *s, const char *type, int64_t *id) {
     if (as_globalid_decode(s, type, id) && *id > 0) return true;
     char *end;

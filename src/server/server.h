@@ -174,6 +174,9 @@ bool as_req_cursor_id(as_req *r, const char *type, int64_t *id);
 bool as_req_page_cursor(as_req *r, const char *type, int64_t *after);
 /* An identifier that is a GlobalID of `type` or a positive rowid (digits);
  * false (and *id 0) otherwise.  No reply. */
+/* ?sort=start_time|latency_ms and ?order=asc|desc of the span and trace
+ * listings; replies 422 naming the bad value and returns false. */
+bool as_req_sort(as_req *r, bool *latency, bool *ascending);
 bool as_id_parse(const char *s, const char *type, int64_t *id);
 /* s is exactly n hex digits (n <= 32: a span id is 16, a trace id 32). */
 bool as_is_hex(const char *s, size_t n);

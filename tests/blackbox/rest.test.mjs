@@ -238,6 +238,28 @@ describe("spans: Phoenix query parameters", () => {
     assert.equal(new Set(seen).size, 14);
   });
 
+  it("sort=latency_ms|start_time and order=asc|desc (assay extension), paginated one span a page", async () => {
+    const lat = (s) => Date.parse(s.end_time) - Date.parse(s.start_time);
+    const all = await allSpansRaw(server, P);
+    for (const [sort, order, key] of [["latency_ms", "desc", lat], ["latency_ms", "asc", lat], ["start_time", "asc", (s) => Date.parse(s.start_time)], [null, null, (s) => -Date.parse(s.start_time)]]) {
+      const q = sort ? `sort=${sort}&order=${order}` : "";
+      const paged = await allSpansRaw(server, P, q, 1);
+      assert.equal(paged.length, all.length, `${q}: every span once`);
+      assert.equal(new Set(paged.map((s) => s.id)).size, all.length, `${q}: no repeats`);
+      const keys = paged.map((s) => (order === "desc" ? -key(s) : key(s)));
+      for (let i = 1; i < keys.length; i++) assert.ok(keys[i - 1] <= keys[i], `${q}: out of order at ${i}: ${keys[i - 1]} then ${keys[i]}`);
+    }
+    // with a filter: the slowest LLM span first
+    const j = await getOk(`/v1/projects/${enc(P)}/spans?span_kind=LLM&sort=latency_ms&limit=1`);
+    const llm = all.filter((s) => s.span_kind === "LLM").sort((a, b) => lat(b) - lat(a));
+    assert.equal(j.data[0].id, llm[0].id);
+    for (const qs of ["sort=tokens", "order=up"]) {
+      const r = await server.get(`/v1/projects/${enc(P)}/spans?${qs}`);
+      assert.equal(r.status, 422, show(r));
+      assert.match(r.json().detail, /sort must be|order must be/);
+    }
+  });
+
   it("bad parameters are refused (422 like Phoenix; 400 tolerated) and unknown projects are 404", async () => {
     for (const qs of ["limit=0", "limit=1001", "limit=abc", "cursor=not-a-cursor", "span_kind=NOPE", "status_code=MAYBE", "attribute=nocolon", "attribute=k:", "attribute=:v", "attribute=k:[1,2]", "start_time=yesterday"]) {
       const r = await server.get(`/v1/projects/${enc(P)}/spans?${qs}`);

@@ -72,6 +72,26 @@ describe("pages", () => {
     await context.close();
   });
 
+  test("sorting by latency is done by the server over every span in the range", async () => {
+    const { page, context, problems } = await newPage(browser);
+    // the 500 newest spans are the first page; the slowest spans of the range are older ones
+    const slowest = await (await fetch(`${assay.url}/v1/projects/${PROJECT}/spans?sort=latency_ms&limit=3`)).json();
+    await page.goto(`${origin.url}/projects/${PROJECT}/spans?range=all`);
+    await page.getByTestId("span-row").first().waitFor({ timeout: scaled(10000) });
+    await page.getByTestId("sort-latency").click();
+    const want = slowest.data.map((s) => s.context.span_id);
+    await page.waitForFunction((w) => {
+      const ids = [...document.querySelectorAll('[data-testid="span-row"]')].slice(0, 3).map((r) => r.getAttribute("data-span-id"));
+      return JSON.stringify(ids) === JSON.stringify(w);
+    }, want, { timeout: scaled(10000) });
+    assert.match(new URL(page.url()).search, /sort=latency/);
+    await page.getByTestId("sort-latency").click(); // ascending: the fastest first
+    const fastest = await (await fetch(`${assay.url}/v1/projects/${PROJECT}/spans?sort=latency_ms&order=asc&limit=1`)).json();
+    await page.waitForFunction((id) => document.querySelector('[data-testid="span-row"]')?.getAttribute("data-span-id") === id, fastest.data[0].context.span_id, { timeout: scaled(10000) });
+    clean(problems, "sort");
+    await context.close();
+  });
+
   test("filter expression filters and a syntax error shows its position", async () => {
     const { page, context, problems } = await newPage(browser);
     await page.goto(`${origin.url}/projects/${PROJECT}/spans?range=all`);

@@ -263,20 +263,24 @@ as_rc sq_span_query(as_store *st, const as_span_query *qr, json_t **rows,
                               AS_ARRAY_LEN(span_columns), "s.attributes", &sql,
                               &p, err);
     }
+    /* keyset pagination on (key, id) in the order asked for */
+    const char *key = qr->sort_latency ? "(s.end_time - s.start_time)" : "s.start_time";
+    const char *cmp = qr->ascending ? ">" : "<", *dir = qr->ascending ? "ASC" : "DESC";
     if (rc == AS_OK && qr->cursor_id) {
-        as_buf_puts(&sql, " AND (s.start_time < ? OR (s.start_time = ? AND s.id < ?))");
+        as_buf_printf(&sql, " AND (%s %s ? OR (%s = ? AND s.id %s ?))", key, cmp, key, cmp);
         as_sql_params_int(&p, qr->cursor_start);
         as_sql_params_int(&p, qr->cursor_start);
         as_sql_params_int(&p, qr->cursor_id);
     }
     if (rc == AS_OK) {
-        as_buf_printf(&sql, " ORDER BY s.start_time DESC, s.id DESC LIMIT %d",
-                      qr->limit + 1);
+        as_buf_printf(&sql, " ORDER BY %s %s, s.id %s LIMIT %d", key, dir, dir, qr->limit + 1);
         rc = run_rows(s, &sql, &p, qr->limit, span_row, rows, has_next, err);
     }
     if (rc == AS_OK && *has_next) {
         json_t *last = json_array_get(*rows, json_array_size(*rows) - 1);
-        *next_start = json_integer_value(json_object_get(last, "start_time"));
+        int64_t start = json_integer_value(json_object_get(last, "start_time"));
+        *next_start = qr->sort_latency
+            ? json_integer_value(json_object_get(last, "end_time")) - start : start;
         *next_id = json_integer_value(json_object_get(last, "id"));
     }
     as_buf_release(&sql);

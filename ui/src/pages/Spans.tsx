@@ -53,9 +53,13 @@ export function SpansPage({ project }: { project: string }) {
       filter: filter || undefined,
       start_time: r && r.ms ? new Date(Date.now() - r.ms).toISOString() : undefined,
       parent_id: rootOnly ? "null" : undefined,
+      // time and latency are sorted by the server over every matching span
+      // (keyset pages); tokens only over the loaded rows
+      sort: sort === "latency" ? "latency_ms" : undefined,
+      order: sort !== "tokens" && !desc ? "asc" : undefined,
       limit: String(PAGE),
     };
-  }, [filter, range, rootOnly]);
+  }, [filter, range, rootOnly, sort, desc]);
 
   const load = useCallback(
     (cur: string | null) => {
@@ -92,7 +96,7 @@ export function SpansPage({ project }: { project: string }) {
     if (cursor && !loading) load(cursor);
   }, [cursor, loading, load]);
 
-  const rows = useMemo(() => sortSpans(spans, sort, desc), [spans, sort, desc]);
+  const rows = useMemo(() => (sort === "tokens" ? sortSpans(spans, sort, desc) : spans), [spans, sort, desc]);
   const rowIds = useMemo(() => rows.map((s) => s.context.span_id), [rows]);
 
   useEffect(() => {
@@ -117,8 +121,9 @@ export function SpansPage({ project }: { project: string }) {
   const sortHeader = (key: SortKey, label: string) => (
     <button
       className={`th sortable ${sort === key ? "active" : ""}`}
+      data-testid={`sort-${key}`}
       onClick={() => setQuery({ sort: key === "time" ? null : key, order: sort === key && desc ? "asc" : null })}
-      title="sort the loaded rows"
+      title={key === "tokens" ? "sort the loaded rows" : "sort every matching span (server)"}
     >
       {label} {sort === key ? (desc ? "▼" : "▲") : ""}
     </button>
