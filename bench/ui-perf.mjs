@@ -8,7 +8,8 @@
 // For each measurement it opens a fresh browser page and reports the
 // median and the spread over --runs runs:
 //   spans page   navigation -> first span rows on screen and the filter box
-//                enabled ("interactive"), with the number of DOM rows;
+//                enabled ("interactive"), with the number of DOM rows; the
+//                same sorted by latency (the server sorts every span);
 //   trace page   navigation -> the first waterfall rows of the big trace;
 //   projects     navigation -> the project cards' figures;
 //   agent graph  GET /v1/projects/P/agent_graph?max_traces=10000 (server time,
@@ -74,6 +75,18 @@ for (let i = 0; i < runs; i++) {
   rows = r.spanRows;
 }
 report("spans page: interactive (rows + filter box)", spans, `, ${rows} rows in the DOM`);
+
+// the same page sorted by latency: the server orders every span of the range
+const sorted = [];
+for (let i = 0; i < runs; i++) {
+  const r = await timeTo(`/projects/${encodeURIComponent(project)}/spans?sort=latency`, () => {
+    const row = document.querySelector('[data-testid="span-row"]');
+    const box = document.querySelector('[data-testid="filter-input"]');
+    return row && box && !box.disabled;
+  });
+  sorted.push(r.t);
+}
+report("spans page sorted by latency (server sort)", sorted);
 
 if (bigTrace) {
   const tr = [];

@@ -310,6 +310,13 @@ static const char *const migrations[] = {
      * trace's cost is the sum over its spans at read time, as its token
      * counts are: no second row to update per span. */
     "ALTER TABLE spans ADD COLUMN cost REAL;",
+
+    /* 8: the project/time index also covers end_time and parent_id, so
+     * that spans sorted by latency (end - start) in a time range, roots
+     * only or not, are chosen from the index alone (src/store/sqlite/read.c,
+     * sq_span_query).  Rebuilding it takes ~1 s per million spans, once. */
+    "CREATE INDEX ix_spans_project_time ON spans(project_id, start_time, end_time, parent_id);"
+    "DROP INDEX ix_spans_project_start;",
 };
 
 int sq_latest_version(void) { return (int)AS_ARRAY_LEN(migrations); }
