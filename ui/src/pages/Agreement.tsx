@@ -347,7 +347,7 @@ function AgreementView({ a, project, onAdded, fsVersion }: { a: Agreement; proje
       <section>
         <div className="figs" data-testid="agreement-figures">
           <Fig testId="accuracy" value={pct(a.accuracy)} label={`accuracy (${a.counts.paired} paired)`} />
-          <Fig testId="kappa" value={num(k?.kappa)} label={`Cohen's kappa ${interval(k?.ci ?? null, false)}`} />
+          <Fig testId="kappa" value={num(k?.kappa)} label={`Cohen's kappa ${interval(k?.ci ? [Math.max(-1, k.ci[0]), Math.min(1, k.ci[1])] : null, false)}`} />
           <Fig testId="sensitivity" value={pct(se?.estimate)} label={`sensitivity for “${a.positive_label ?? "–"}” ${interval(se?.ci ?? null, true)}`} />
           <Fig testId="specificity" value={pct(sp?.estimate)} label={`specificity ${interval(sp?.ci ?? null, true)}`} />
           <Fig testId="counts" value={`${a.counts.paired} / ${a.counts.targets}`} label={`paired / targets · ${a.counts.judged} judged · ${a.counts.human_labelled} human-labelled · ${a.counts.human_ties} ties · ${c?.unlabelled ?? 0} unlabelled`} />
