@@ -12,6 +12,8 @@
 //                same sorted by latency (the server sorts every span);
 //   trace page   navigation -> the first waterfall rows of the big trace;
 //   projects     navigation -> the project cards' figures;
+//   metrics      navigation -> the 24 h charts drawn, and the time series
+//                endpoint alone;
 //   agent graph  GET /v1/projects/P/agent_graph?max_traces=10000 (server time,
 //                measured by the client as the whole HTTP exchange).
 import { createRequire } from "node:module";
@@ -108,6 +110,23 @@ for (let i = 0; i < runs; i++) {
   pr.push(r.t);
 }
 report("projects page: cards with 24 h figures", pr);
+
+const mt = [];
+for (let i = 0; i < runs; i++) {
+  const r = await timeTo(`/projects/${encodeURIComponent(project)}/metrics`, () => document.querySelectorAll('[data-testid="charts"] canvas').length >= 5);
+  mt.push(r.t);
+}
+report("metrics page: 24 h charts drawn", mt);
+
+const ts = [];
+for (let i = 0; i < runs; i++) {
+  const t0 = performance.now();
+  const res = await fetch(`${url}/v1/projects/${encodeURIComponent(project)}/timeseries`);
+  await res.json();
+  ts.push(performance.now() - t0);
+  if (!res.ok) throw new Error(`timeseries: ${res.status}`);
+}
+report("time series, 24 h, all spans (HTTP)", ts);
 
 const g = [];
 let graph = null;

@@ -67,7 +67,9 @@ typedef struct as_timeseries as_timeseries;
  * AS_TS_MAX_BUCKETS buckets (the message names the parameter). */
 as_rc as_timeseries_new(int64_t start_ns, int64_t end_ns, int64_t interval_s,
                         as_timeseries **out, as_err *err);
-/* Count a trace in the bucket of its start time (ignored outside). */
+/* Count a trace in the bucket of its start time (ignored outside): from
+ * its stored totals, or from its spans (the same figures). */
+void as_timeseries_add_totals(as_timeseries *ts, const as_obs_trace_totals *t);
 void as_timeseries_add_trace(as_timeseries *ts, const as_obs_trace *t);
 void as_timeseries_add_annotation(as_timeseries *ts, const as_obs_annotation *a);
 /* {start_time, end_time, interval_s, buckets[], annotations[]} */

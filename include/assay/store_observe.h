@@ -53,6 +53,27 @@ as_rc as_store_observe_traces(as_store *st, const as_obs_scan *q,
                               as_obs_trace_fn fn, void *ud, bool *truncated,
                               as_err *err);
 
+/* A trace's own totals (kept by the writer as spans arrive), without its
+ * spans: what the time series needs. */
+typedef struct as_obs_trace_totals {
+    int64_t rowid;
+    int64_t start_ns, end_ns;
+    int64_t spans, errors;     /* errors: spans with status ERROR          */
+    int64_t prompt, completion;/* token counts summed over its spans       */
+    bool has_cost;
+    double cost;               /* USD over the spans that have one         */
+} as_obs_trace_totals;
+
+typedef bool (*as_obs_totals_fn)(void *ud, const as_obs_trace_totals *t);
+
+/* Call fn for each trace of the project whose start time is in range
+ * (q->trace_id and q->max_traces as for as_store_observe_traces), in no
+ * particular order.  Cost: one index range scan of the traces; no span
+ * is read. */
+as_rc as_store_observe_trace_totals(as_store *st, const as_obs_scan *q,
+                                    as_obs_totals_fn fn, void *ud,
+                                    as_err *err);
+
 /* One span or trace annotation (notes, named "note", are not included). */
 typedef struct as_obs_annotation {
     const char *name;          /* borrowed                                  */

@@ -110,26 +110,34 @@ static ssize_t bucket_of(const as_timeseries *ts, int64_t t) {
     return (ssize_t)(((uint64_t)t - (uint64_t)ts->start) / (uint64_t)ts->interval_ns);
 }
 
-void as_timeseries_add_trace(as_timeseries *ts, const as_obs_trace *t) {
+void as_timeseries_add_totals(as_timeseries *ts, const as_obs_trace_totals *t) {
     ssize_t k = bucket_of(ts, t->start_ns);
     if (k < 0) return;
     tbucket *b = &ts->b[k];
-    bool error = false;
-    for (size_t i = 0; i < t->n; i++) {
-        const as_obs_span *s = &t->spans[i];
-        error |= s->error;
-        b->prompt += s->prompt;
-        b->completion += s->completion;
-        if (s->has_cost) { b->cost += s->cost; b->has_cost = true; }
-    }
+    b->prompt += t->prompt;
+    b->completion += t->completion;
+    if (t->has_cost) { b->cost += t->cost; b->has_cost = true; }
     b->traces++;
-    b->spans += t->n;
-    b->errors += error;
+    b->spans += (uint64_t)t->spans;
+    b->errors += t->errors > 0;
     if (b->nlat == b->caplat) {
         b->caplat = b->caplat ? 2 * b->caplat : 16;
         b->lat = as_xrealloc(b->lat, b->caplat * sizeof(double));
     }
     b->lat[b->nlat++] = (double)(t->end_ns - t->start_ns) / 1e6;
+}
+
+void as_timeseries_add_trace(as_timeseries *ts, const as_obs_trace *t) {
+    as_obs_trace_totals tt = { .rowid = t->rowid, .start_ns = t->start_ns,
+                               .end_ns = t->end_ns, .spans = (int64_t)t->n };
+    for (size_t i = 0; i < t->n; i++) {
+        const as_obs_span *s = &t->spans[i];
+        tt.errors += s->error;
+        tt.prompt += s->prompt;
+        tt.completion += s->completion;
+        if (s->has_cost) { tt.cost += s->cost; tt.has_cost = true; }
+    }
+    as_timeseries_add_totals(ts, &tt);
 }
 
 void as_timeseries_add_annotation(as_timeseries *ts, const as_obs_annotation *a) {
@@ -259,8 +267,8 @@ json_t *as_timeseries_json(const as_timeseries *ts) {
                      "buckets", buckets, "annotations", ann);
 }
 
-static bool trace_cb(void *ud, const as_obs_trace *t) {
-    as_timeseries_add_trace(ud, t);
+static bool totals_cb(void *ud, const as_obs_trace_totals *t) {
+    as_timeseries_add_totals(ud, t);
     return true;
 }
 
@@ -277,7 +285,7 @@ as_rc as_observe_timeseries(as_store *st, int64_t project_id, int64_t start_ns,
     as_rc rc = as_timeseries_new(start_ns, end_ns, interval_s, &ts, err);
     if (rc != AS_OK) return rc;
     as_obs_scan q = { .project_id = project_id, .start_ns = start_ns, .end_ns = end_ns };
-    rc = as_store_observe_traces(st, &q, trace_cb, ts, NULL, err);
+    rc = as_store_observe_trace_totals(st, &q, totals_cb, ts, err);
     if (rc == AS_OK)
         rc = as_store_observe_annotations(st, project_id, start_ns, end_ns, annotation_cb,
                                           ts, err);

@@ -13,6 +13,8 @@ struct as_observe_ops {
     const char *name;
     as_rc (*traces)(as_store *, const as_obs_scan *, as_obs_trace_fn, void *,
                     bool *, as_err *);
+    as_rc (*totals)(as_store *, const as_obs_scan *, as_obs_totals_fn, void *,
+                    as_err *);
     as_rc (*annotations)(as_store *, int64_t, int64_t, int64_t,
                          as_obs_annotation_fn, void *, as_err *);
 };

@@ -249,6 +249,11 @@ static as_span *llm(as_span_batch *b, uint8_t s, uint8_t parent, const char *pro
     return x;
 }
 
+static bool copy_totals(void *ud, const as_obs_trace_totals *t) {
+    *(as_obs_trace_totals *)ud = *t;
+    return true;
+}
+
 TEST(cost_at_ingest) {
     as_store *st = store_fixture_open("observe", NULL);
     as_span_batch b;
@@ -315,6 +320,24 @@ TEST(cost_at_ingest) {
     CHECK_INT(as_observe_agent_graph(st, &q, &g, &err), AS_OK);
     CHECK_INT(jint(g, "traces"), 0);
     json_decref(g);
+
+    /* the trace's stored totals (migration 9) equal the sums over its
+     * spans, also after a second request adds a span and repeats one */
+    as_span_batch_init(&b);
+    as_span *late = llm(&b, 7, 1, "openai", "gpt-4o-mini", 1000000, 0);   /* 0.15 */
+    llm(&b, 2, 1, "openai", "gpt-4o-mini", 1000000, 1000000);      /* a duplicate */
+    late->status_code = AS_STATUS_ERROR;
+    store_fixture_write(st, &b, "p", &stored);
+    CHECK_INT(stored, 1);
+    as_obs_scan all = { .project_id = project };
+    as_obs_trace_totals got = { 0 };
+    CHECK_INT(as_store_observe_trace_totals(st, &all, copy_totals, &got, &err), AS_OK);
+    CHECK_INT(got.spans, 7);
+    CHECK_INT(got.errors, 1);
+    CHECK_INT(got.prompt, 1000000 + 1000000 + 1000 + 2000000 + 1000000);
+    CHECK_INT(got.completion, 1000000 + 1000);
+    CHECK(got.has_cost);
+    CHECK_DBL(got.cost, 0.75 + 0.125 + 0.03 + 0.30 + 0.15, 1e-9);
     store_fixture_close(st);
 }
 

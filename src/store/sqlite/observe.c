@@ -154,6 +154,45 @@ static as_rc sq_obs_traces(as_store *st, const as_obs_scan *qs,
     return rc;
 }
 
+static as_rc sq_obs_totals(as_store *st, const as_obs_scan *qs, as_obs_totals_fn fn,
+                           void *ud, as_err *err) {
+    sq_store *s = SQ(st);
+    sqlite3 *db = sq_acquire(s);
+    sqlite3_stmt *q;
+    as_rc rc = sq_prepare(db,
+        "SELECT id, start_time, end_time, span_count, error_count, prompt_tokens, "
+        "completion_tokens, cost FROM traces WHERE project_id = ?1 "
+        "AND start_time >= ?2 AND start_time < ?3 AND (?4 IS NULL OR trace_id = ?4) "
+        "ORDER BY start_time DESC, id DESC LIMIT ?5", &q, err);
+    if (rc == AS_OK) {
+        sqlite3_bind_int64(q, 1, qs->project_id);
+        sqlite3_bind_int64(q, 2, qs->start_ns ? qs->start_ns : INT64_MIN);
+        sqlite3_bind_int64(q, 3, qs->end_ns ? qs->end_ns : INT64_MAX);
+        if (qs->trace_id) sqlite3_bind_blob(q, 4, qs->trace_id, 16, SQLITE_STATIC);
+        else sqlite3_bind_null(q, 4);
+        sqlite3_bind_int64(q, 5, qs->max_traces ? (int64_t)qs->max_traces : -1);
+        int r;
+        while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+            as_obs_trace_totals t = {
+                .rowid = sqlite3_column_int64(q, 0),
+                .start_ns = sqlite3_column_int64(q, 1),
+                .end_ns = sqlite3_column_int64(q, 2),
+                .spans = sqlite3_column_int64(q, 3),
+                .errors = sqlite3_column_int64(q, 4),
+                .prompt = sqlite3_column_int64(q, 5),
+                .completion = sqlite3_column_int64(q, 6),
+                .has_cost = sqlite3_column_type(q, 7) != SQLITE_NULL,
+                .cost = sqlite3_column_double(q, 7),
+            };
+            if (!fn(ud, &t)) { r = SQLITE_DONE; break; }
+        }
+        if (r != SQLITE_DONE) rc = sq_error(db, err, "reading trace totals");
+        sqlite3_finalize(q);
+    }
+    sq_release(s, db);
+    return rc;
+}
+
 static as_rc sq_obs_annotations(as_store *st, int64_t project_id,
                                 int64_t start_ns, int64_t end_ns,
                                 as_obs_annotation_fn fn, void *ud,
@@ -197,5 +236,6 @@ static as_rc sq_obs_annotations(as_store *st, int64_t project_id,
 const struct as_observe_ops sq_observe_ops = {
     .name = "sqlite",
     .traces = sq_obs_traces,
+    .totals = sq_obs_totals,
     .annotations = sq_obs_annotations,
 };

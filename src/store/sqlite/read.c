@@ -297,27 +297,14 @@ as_rc sq_span_query(as_store *st, const as_span_query *qr, json_t **rows,
 
 /* ---- traces ------------------------------------------------------------ */
 
+/* A trace's totals are its own columns (migration 9, kept by the writer). */
 #define TRACE_COLS                                                           \
     "t.id, t.trace_id, t.project_id, t.session_rowid, t.start_time, "        \
-    "t.end_time, (t.end_time - t.start_time) / 1e6, "                        \
-    "(SELECT total(llm_token_count_prompt) || ',' || "                       \
-    "  total(llm_token_count_completion) || ',' || "                         \
-    "  total(status_code = 'ERROR') || ',' || count(*) || ',' || "           \
-    "  total(cost) || ',' || count(cost) "                                   \
-    "  FROM spans WHERE trace_rowid = t.id)"
+    "t.end_time, (t.end_time - t.start_time) / 1e6, t.prompt_tokens, "       \
+    "t.completion_tokens, t.error_count, t.span_count, t.cost"
 
 static json_t *trace_row(sqlite3_stmt *q) {
-    double prompt = 0, completion = 0, errors = 0, count = 0, cost = 0, costed = 0;
-    const char *agg = (const char *)sqlite3_column_text(q, 7);
-    if (agg) {
-        char *end;
-        prompt = strtod(agg, &end);
-        if (*end == ',') completion = strtod(end + 1, &end);
-        if (*end == ',') errors = strtod(end + 1, &end);
-        if (*end == ',') count = strtod(end + 1, &end);
-        if (*end == ',') cost = strtod(end + 1, &end);
-        if (*end == ',') costed = strtod(end + 1, &end);
-    }
+    int64_t prompt = sqlite3_column_int64(q, 7), completion = sqlite3_column_int64(q, 8);
     json_t *sess = sqlite3_column_type(q, 3) == SQLITE_NULL
                        ? json_null() : json_integer(sqlite3_column_int64(q, 3));
     return json_pack("{s:I, s:o, s:I, s:o, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:o}",
@@ -331,9 +318,10 @@ static json_t *trace_row(sqlite3_stmt *q) {
                      "token_count_prompt", (json_int_t)prompt,
                      "token_count_completion", (json_int_t)completion,
                      "token_count_total", (json_int_t)(prompt + completion),
-                     "error_count", (json_int_t)errors,
-                     "span_count", (json_int_t)count,
-                     "cost", costed > 0 ? json_real(cost) : json_null());
+                     "error_count", (json_int_t)sqlite3_column_int64(q, 9),
+                     "span_count", (json_int_t)sqlite3_column_int64(q, 10),
+                     "cost", sqlite3_column_type(q, 11) == SQLITE_NULL
+                                 ? json_null() : json_real(sqlite3_column_double(q, 11)));
 }
 
 as_rc sq_trace_query(as_store *st, const as_trace_query *qr, json_t **rows,

@@ -317,6 +317,21 @@ static const char *const migrations[] = {
      * sq_span_query).  Rebuilding it takes ~1 s per million spans, once. */
     "CREATE INDEX ix_spans_project_time ON spans(project_id, start_time, end_time, parent_id);"
     "DROP INDEX ix_spans_project_start;",
+
+    /* 9: a trace's own totals, kept by the writer as its spans arrive
+     * (write.c, add_trace_totals), so that trace listings and the time
+     * series read one row a trace instead of every span of it.  cost is
+     * NULL until a span with a cost arrives; cost_count counts those. */
+    "ALTER TABLE traces ADD COLUMN span_count INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE traces ADD COLUMN error_count INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE traces ADD COLUMN prompt_tokens INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE traces ADD COLUMN completion_tokens INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE traces ADD COLUMN cost REAL;"
+    "ALTER TABLE traces ADD COLUMN cost_count INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE traces SET (span_count, error_count, prompt_tokens, completion_tokens, "
+    "  cost, cost_count) = (SELECT count(*), total(status_code = 'ERROR'), "
+    "  total(llm_token_count_prompt), total(llm_token_count_completion), sum(cost), "
+    "  count(cost) FROM spans WHERE trace_rowid = traces.id);",
 };
 
 int sq_latest_version(void) { return (int)AS_ARRAY_LEN(migrations); }

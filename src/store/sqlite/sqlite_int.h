@@ -26,6 +26,7 @@ enum {
     W_SPAN_CHILD_SUMS,
     W_SPAN_INSERT,
     W_SPAN_PROPAGATE,
+    W_TRACE_ADD,
     W__COUNT
 };
 

@@ -13,7 +13,9 @@
  *      children stored earlier (children may arrive before parents);
  *   3. cumulative error / token counts summed up the in-request tree;
  *   4. insert spans;
- *   5. add each in-request subtree's totals to its stored ancestors.
+ *   5. add each in-request subtree's totals to its stored ancestors, and
+ *      the request's spans to each trace's own totals (count, errors,
+ *      tokens, cost: what trace listings and the time series read).
  * Steps 2 and 5 only run for traces that already existed, so the common
  * case (a whole trace in one request) costs one lookup per trace.
  */
@@ -66,6 +68,12 @@ static const char *const wsql[W__COUNT] = {
         "cumulative_llm_token_count_completion = "
         "cumulative_llm_token_count_completion + ? WHERE trace_rowid = ? AND "
         "span_id = ? RETURNING parent_id",
+    [W_TRACE_ADD] =
+        "UPDATE traces SET span_count = span_count + ?2, "
+        "error_count = error_count + ?3, prompt_tokens = prompt_tokens + ?4, "
+        "completion_tokens = completion_tokens + ?5, "
+        "cost = CASE WHEN ?7 > 0 THEN coalesce(cost, 0) + ?6 ELSE cost END, "
+        "cost_count = cost_count + ?7 WHERE id = ?1",
 };
 
 as_rc sq_writer_prepare(sq_store *s, as_err *err) {
@@ -96,6 +104,9 @@ typedef struct wspan {
     int64_t trace_rowid, project_id;
     bool existed;        /* its trace was stored before this request */
     bool dup;            /* already stored: ignored                  */
+    bool inserted;       /* written by this request                  */
+    bool has_cost;       /* inserted with a cost...                  */
+    double cost;         /* ...of this many USD                      */
 } wspan;
 
 typedef struct wctx {
@@ -350,14 +361,43 @@ static as_rc insert_span(wctx *c, size_t i) {
     sqlite3_bind_int64(st, k++, it->cum_errors);
     sqlite3_bind_int64(st, k++, it->cum_prompt);
     sqlite3_bind_int64(st, k++, it->cum_completion);
-    double cost;
-    if (span_cost(c->s, sp, &cost)) sqlite3_bind_double(st, k++, cost);
+    wspan *w = &c->ws[i];
+    w->has_cost = span_cost(c->s, sp, &w->cost);
+    if (w->has_cost) sqlite3_bind_double(st, k++, w->cost);
     else sqlite3_bind_null(st, k++);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) return sq_error(c->s->writer, c->err, "inserting span");
-    if (sqlite3_changes(c->s->writer) > 0) c->r->stored++;
+    w->inserted = sqlite3_changes(c->s->writer) > 0;
+    if (w->inserted) c->r->stored++;
     return AS_OK;
+}
+
+/* The trace's own totals (migration 9) grow by the spans this request
+ * inserted into it: order[lo, hi) are its spans.  One statement a trace. */
+static as_rc add_trace_totals(wctx *c, const int *order, size_t lo, size_t hi) {
+    int64_t n = 0, errors = 0, prompt = 0, completion = 0, costed = 0;
+    double cost = 0;
+    for (size_t k = lo; k < hi; k++) {
+        const wspan *w = &c->ws[order[k]];
+        const as_span *sp = c->r->items[order[k]].span;
+        if (!w->inserted) continue;
+        n++;
+        errors += sp->status_code == AS_STATUS_ERROR;
+        prompt += sp->tokens_prompt;
+        completion += sp->tokens_completion;
+        if (w->has_cost) { cost += w->cost; costed++; }
+    }
+    if (n == 0) return AS_OK;
+    sqlite3_stmt *u = c->s->w[W_TRACE_ADD];
+    sqlite3_bind_int64(u, 1, c->ws[order[lo]].trace_rowid);
+    sqlite3_bind_int64(u, 2, n);
+    sqlite3_bind_int64(u, 3, errors);
+    sqlite3_bind_int64(u, 4, prompt);
+    sqlite3_bind_int64(u, 5, completion);
+    sqlite3_bind_double(u, 6, cost);
+    sqlite3_bind_int64(u, 7, costed);
+    return step_done(c, u, "adding to trace totals");
 }
 
 /* Step 5: add a subtree's totals to its stored ancestors. */
@@ -430,6 +470,12 @@ static as_rc write_request(sq_store *s, as_ingest_request *r, as_err *err) {
     }
     for (size_t i = 0; i < n && rc == AS_OK; i++)
         if (!c.ws[i].dup) rc = insert_span(&c, i);
+    for (size_t lo = 0; lo < n && rc == AS_OK;) {
+        size_t hi = lo + 1;
+        while (hi < n && c.ws[order[hi]].trace_rowid == c.ws[order[lo]].trace_rowid) hi++;
+        rc = add_trace_totals(&c, order, lo, hi);
+        lo = hi;
+    }
     for (size_t i = 0; i < n && rc == AS_OK; i++) {
         const as_ingest_span *it = &r->items[i];
         if (c.ws[i].dup || !c.ws[i].existed || !it->span->has_parent) continue;
