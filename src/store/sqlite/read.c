@@ -441,10 +441,10 @@ as_rc sq_trace_delete(as_store *st, int64_t id, as_err *err) {
     "   lower(hex(x.trace_id)), 'start_time', x.start_time, 'end_time', "     \
     "   x.end_time)) FROM (SELECT * FROM traces WHERE session_rowid = ps.id "  \
     "   ORDER BY start_time) x), "                                             \
-    "(SELECT total(s.llm_token_count_prompt) FROM traces t2 JOIN spans s ON "  \
-    "   s.trace_rowid = t2.id WHERE t2.session_rowid = ps.id), "               \
-    "(SELECT total(s.llm_token_count_completion) FROM traces t2 JOIN spans s " \
-    "   ON s.trace_rowid = t2.id WHERE t2.session_rowid = ps.id)"
+    "(SELECT total(t2.prompt_tokens) FROM traces t2 "                        \
+    "   WHERE t2.session_rowid = ps.id), "                                     \
+    "(SELECT total(t2.completion_tokens) FROM traces t2 "                    \
+    "   WHERE t2.session_rowid = ps.id)"
 
 static json_t *session_row(sqlite3_stmt *q) {
     double pr = sqlite3_column_double(q, 6), co = sqlite3_column_double(q, 7);
