@@ -1,13 +1,16 @@
 /*
  * store_annotations.h - annotations (labels, scores, explanations) on
- * spans, traces, sessions and dataset examples, notes, and the
- * annotation configs that describe what a label may be.
+ * spans, traces, sessions, retrieved documents and dataset examples,
+ * notes, and the annotation configs that describe what a label may be.
  *
  * Phoenix's model: an annotation is unique on (name, target,
  * identifier); writing one that exists updates it (upsert).  A note is
- * an annotation named "note" with a unique identifier.  Dataset example
- * annotations are assay's: human ground truth for judge-vs-human
- * agreement, written by labelling queues (store_queues.h) or REST.
+ * an annotation named "note" with a unique identifier.  A document
+ * annotation targets one retrieved document of a span (the span and the
+ * document's position in its retrieval.documents; unique on name, span,
+ * position, identifier).  Dataset example annotations are assay's:
+ * human ground truth for judge-vs-human agreement, written by labelling
+ * queues (store_queues.h) or REST.
  *
  * Same conventions as store.h: results are new jansson references (the
  * caller decrefs) with the neutral field names documented beside each
@@ -23,17 +26,22 @@ typedef enum as_annot_target {
     AS_ANNOT_SPAN,
     AS_ANNOT_TRACE,
     AS_ANNOT_SESSION,
-    AS_ANNOT_EXAMPLE            /* dataset example (assay extension)      */
+    AS_ANNOT_EXAMPLE,           /* dataset example (assay extension)      */
+    AS_ANNOT_DOCUMENT           /* one retrieved document of a span       */
 } as_annot_target;
 
-/* "span", "trace", "session", "dataset example" (for messages). */
+/* "span", "trace", "session", "dataset example", "document" (for
+ * messages). */
 const char *as_annot_target_name(as_annot_target t);
 
 #define AS_ANNOTATION_NOTE "note"  /* the name reserved for notes         */
 
 /* One annotation to write.  All strings are borrowed for the call. */
 typedef struct as_annotation {
-    int64_t target;             /* rowid of the span/trace/session/example */
+    int64_t target;             /* rowid of the span/trace/session/example;
+                                 * documents: the span's rowid            */
+    int64_t document_position;  /* documents: 0-based index into the span's
+                                 * retrieval.documents; else ignored      */
     const char *name;
     const char *annotator_kind; /* "LLM" | "CODE" | "HUMAN"               */
     const char *label;          /* NULL = none                            */
@@ -49,13 +57,18 @@ typedef struct as_annotation {
 
 /* Upsert n annotations of one target kind in one transaction; ids[i]
  * receives the row id of a[i].  ENOTFOUND "annotation 2: span 17 not
- * found" when a target row does not exist (nothing is written). */
+ * found" when a target row does not exist (nothing is written).
+ * Documents: EUNPROCESSABLE "Document position 3 is out of bounds for
+ * span 0123456789abcdef (max: 2)" when the position is not below the
+ * number of entries of the span's retrieval.documents attribute (a span
+ * without documents has none: max -1); nothing is written. */
 as_rc as_store_annotations_upsert(as_store *st, as_annot_target t,
                                   const as_annotation *a, size_t n,
                                   int64_t *ids, as_err *err);
 
 /* annotation object: {id, target_id (rowid), target_key (span id hex |
  * trace id hex | session id string | null for examples), name,
+ * document_position (documents only),
  * annotator_kind, label, score, explanation (each null when unset),
  * metadata{}, identifier, source, user_id (string or null), created_at,
  * updated_at} */
@@ -81,7 +94,7 @@ as_rc as_store_annotations_list(as_store *st, const as_annotation_query *q,
  * (NULL / 0 = no filter).  start_ns/end_ns bound created_at ([start,
  * end)).  *deleted receives the number of rows removed. */
 typedef struct as_annotation_delete {
-    as_annot_target target;     /* span, trace or session                 */
+    as_annot_target target;     /* span, trace, session or document       */
     int64_t project_id;
     const char *name, *identifier, *annotator_kind;
     int64_t start_ns, end_ns;   /* 0 = unbounded                          */

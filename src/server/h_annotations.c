@@ -2,18 +2,21 @@
  * h_annotations.c - annotations, notes and annotation configs (Phoenix
  * REST v1 shapes), and annotations on dataset examples (assay):
  *
- *   POST   /v1/{span,trace,session}_annotations      upsert, {data:[{id}]}
+ *   POST   /v1/{span,trace,session,document}_annotations  upsert, {data:[{id}]}
  *   POST   /v1/{span,trace,session}_notes            {data:{id}}
- *   GET    /v1/projects/{p}/{span,trace,session}_annotations
- *   DELETE /v1/projects/{p}/{span,trace,session}_annotations
+ *   GET    /v1/projects/{p}/{span,trace,session,document}_annotations
+ *   DELETE /v1/projects/{p}/{span,trace,session,document}_annotations
  *   POST   /v1/dataset_example_annotations, GET (?dataset_id, ?name)
  *   GET/POST /v1/annotation_configs, GET/PUT/DELETE /v1/annotation_configs/{id}
  *
  * One handler per operation serves all targets: the route wrappers only
  * name the target (the `targets` table says how each is named on the
- * wire and found).  Targets are resolved before the write (spans through
- * as_store_spans_resolve, traces and sessions by their natural keys);
- * every write is one store call, hence one transaction.
+ * wire and found).  Targets are resolved before the write (spans and
+ * documents through as_store_spans_resolve, traces and sessions by their
+ * natural keys); every write is one store call, hence one transaction
+ * (which also checks a document's position against its span).  The GET
+ * and DELETE of document annotations are assay's: Phoenix has only the
+ * POST.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -47,6 +50,7 @@ static const target_info targets[] = {
                            "ProjectSessionAnnotation" },
     [AS_ANNOT_EXAMPLE] = { "example_id", "dataset example", "example_id",
                            "DatasetExampleAnnotation" },
+    [AS_ANNOT_DOCUMENT] = { "span_id", "span", "span_ids", "DocumentAnnotation" },
 };
 
 /* Where a target key came from, for messages: data[i].span_id (a batch),
@@ -69,7 +73,8 @@ static bool resolve(as_req *r, as_annot_target t, const char *const *keys, size_
     as_err e;
     for (size_t i = 0; i < n; i++) {
         rowids[i] = projects[i] = 0;
-        bool ok = t == AS_ANNOT_SPAN ? as_is_hex(keys[i], 16)
+        bool span = t == AS_ANNOT_SPAN || t == AS_ANNOT_DOCUMENT;
+        bool ok = span ? as_is_hex(keys[i], 16)
                 : t == AS_ANNOT_TRACE ? as_is_hex(keys[i], 32)
                 : t == AS_ANNOT_EXAMPLE ? as_globalid_decode(keys[i], "DatasetExample",
                                                              &rowids[i])
@@ -78,14 +83,14 @@ static bool resolve(as_req *r, as_annot_target t, const char *const *keys, size_
             char loc[96];
             key_loc(loc, t, where, style, i, true);
             as_reply_errorf(r, AS_EUNPROCESSABLE, "%s: '%.100s' is not a %s", loc, keys[i],
-                      t == AS_ANNOT_SPAN ? "span id (16 hex digits)"
+                      span ? "span id (16 hex digits)"
                       : t == AS_ANNOT_TRACE ? "trace id (32 hex digits)"
                       : t == AS_ANNOT_EXAMPLE ? "DatasetExample id" : "session id");
             return false;
         }
     }
     if (t == AS_ANNOT_EXAMPLE) return true;      /* the store checks them */
-    if (t == AS_ANNOT_SPAN) {
+    if (t == AS_ANNOT_SPAN || t == AS_ANNOT_DOCUMENT) {
         as_span_ref *refs = calloc(n ? n : 1, sizeof(*refs));
         as_rc rc = as_store_spans_resolve(r->srv->store, keys, n, refs, &e);
         for (size_t i = 0; rc == AS_OK && i < n; i++) {
@@ -131,10 +136,24 @@ static bool valid_kind(const char *k) {
     return k && (strcmp(k, "LLM") == 0 || strcmp(k, "CODE") == 0 || strcmp(k, "HUMAN") == 0);
 }
 
-/* Fill a (less target and metadata text) from item i of data[]; the
- * metadata text is returned in *meta (caller frees). */
+/* Documents: Phoenix rejects identifiers (its document annotations are
+ * unique per name, span and position only); blanks count as none. */
+static bool no_identifier(as_req *r, const char *ident) {
+    if (!ident) return true;
+    for (const char *p = ident; *p; p++)
+        if (!strchr(" \t\r\n\f\v", *p)) {
+            as_reply_errorf(r, AS_EUNPROCESSABLE, "Non-empty identifier '%.100s' is not supported",
+                            ident);
+            return false;
+        }
+    return true;
+}
+
+/* Fill a (less target and metadata text) from item i of data[] of a
+ * target t annotation; the metadata text is returned in *meta (caller
+ * frees). */
 static bool parse_annotation(as_req *r, const json_t *item, const char *where, size_t i,
-                             bool example, as_annotation *a, char **meta) {
+                             as_annot_target t, as_annotation *a, char **meta) {
     memset(a, 0, sizeof(*a));
     *meta = NULL;
     if (!json_is_object(item)) {
@@ -185,7 +204,19 @@ static bool parse_annotation(as_req *r, const json_t *item, const char *where, s
     char prefix[64];
     snprintf(prefix, sizeof(prefix), "%s[%zu].", where, i);
     if (!opt_str(r, item, "identifier", prefix, IDENT_MAX_LEN, &a->identifier)) return false;
-    if (example && !opt_str(r, item, "user_id", prefix, 128, &a->user_id)) return false;
+    if (t == AS_ANNOT_EXAMPLE && !opt_str(r, item, "user_id", prefix, 128, &a->user_id))
+        return false;
+    if (t == AS_ANNOT_DOCUMENT) {
+        if (!no_identifier(r, a->identifier)) return false;
+        a->identifier = NULL;
+        json_t *pos = json_object_get(item, "document_position");
+        if (!json_is_integer(pos) || json_integer_value(pos) < 0) {
+            as_reply_errorf(r, AS_EUNPROCESSABLE,
+                            "%s[%zu].document_position must be an integer >= 0", where, i);
+            return false;
+        }
+        a->document_position = json_integer_value(pos);
+    }
     json_t *md = json_object_get(item, "metadata");
     if (md && !json_is_null(md)) {
         if (!json_is_object(md)) {
@@ -240,7 +271,7 @@ static void annotate(as_req *r, as_annot_target t) {
     bool ok = data != NULL;
     for (size_t i = 0; ok && i < n; i++) {
         json_t *item = json_array_get(data, i);
-        ok = parse_annotation(r, item, "data", i, t == AS_ANNOT_EXAMPLE, &a[i], &metas[i]);
+        ok = parse_annotation(r, item, "data", i, t, &a[i], &metas[i]);
         if (ok && !(keys[i] = json_string_value(json_object_get(item, targets[t].field)))) {
             as_reply_errorf(r, AS_EUNPROCESSABLE, "data[%zu].%s must be a string", i,
                       targets[t].field);
@@ -278,6 +309,7 @@ static void h_span_annotate(as_req *r) { annotate(r, AS_ANNOT_SPAN); }
 static void h_trace_annotate(as_req *r) { annotate(r, AS_ANNOT_TRACE); }
 static void h_session_annotate(as_req *r) { annotate(r, AS_ANNOT_SESSION); }
 static void h_example_annotate(as_req *r) { annotate(r, AS_ANNOT_EXAMPLE); }
+static void h_document_annotate(as_req *r) { annotate(r, AS_ANNOT_DOCUMENT); }
 
 /* ---- notes ---------------------------------------------------------------- */
 
@@ -408,6 +440,7 @@ static void list_annotations(as_req *r, as_annot_target t) {
 static void h_span_list(as_req *r) { list_annotations(r, AS_ANNOT_SPAN); }
 static void h_trace_list(as_req *r) { list_annotations(r, AS_ANNOT_TRACE); }
 static void h_session_list(as_req *r) { list_annotations(r, AS_ANNOT_SESSION); }
+static void h_document_list(as_req *r) { list_annotations(r, AS_ANNOT_DOCUMENT); }
 
 /* GET /v1/dataset_example_annotations?dataset_id=&example_id=&name= */
 static void h_example_list(as_req *r) {
@@ -483,6 +516,7 @@ static void delete_annotations(as_req *r, as_annot_target t) {
 static void h_span_annotations_delete(as_req *r) { delete_annotations(r, AS_ANNOT_SPAN); }
 static void h_trace_annotations_delete(as_req *r) { delete_annotations(r, AS_ANNOT_TRACE); }
 static void h_session_annotations_delete(as_req *r) { delete_annotations(r, AS_ANNOT_SESSION); }
+static void h_document_annotations_delete(as_req *r) { delete_annotations(r, AS_ANNOT_DOCUMENT); }
 
 /* ---- annotation configs ----------------------------------------------------- */
 
@@ -576,15 +610,19 @@ const as_route as_routes_annotations[] = {
     { "POST", "/v1/span_annotations", h_span_annotate, false, false },
     { "POST", "/v1/trace_annotations", h_trace_annotate, false, false },
     { "POST", "/v1/session_annotations", h_session_annotate, false, false },
+    { "POST", "/v1/document_annotations", h_document_annotate, false, false },
     { "POST", "/v1/span_notes", h_span_note, false, false },
     { "POST", "/v1/trace_notes", h_trace_note, false, false },
     { "POST", "/v1/session_notes", h_session_note, false, false },
     { "GET", "/v1/projects/{}/span_annotations", h_span_list, false, false },
     { "GET", "/v1/projects/{}/trace_annotations", h_trace_list, false, false },
     { "GET", "/v1/projects/{}/session_annotations", h_session_list, false, false },
+    { "GET", "/v1/projects/{}/document_annotations", h_document_list, false, false },
     { "DELETE", "/v1/projects/{}/span_annotations", h_span_annotations_delete, false, false },
     { "DELETE", "/v1/projects/{}/trace_annotations", h_trace_annotations_delete, false, false },
     { "DELETE", "/v1/projects/{}/session_annotations", h_session_annotations_delete, false, false },
+    { "DELETE", "/v1/projects/{}/document_annotations", h_document_annotations_delete, false,
+      false },
     { "POST", "/v1/dataset_example_annotations", h_example_annotate, false, false },
     { "GET", "/v1/dataset_example_annotations", h_example_list, false, false },
     { "GET", "/v1/annotation_configs", h_configs_list, false, false },

@@ -224,10 +224,12 @@ json_t *wire_annotation(const json_t *row, as_annot_target t) {
         [AS_ANNOT_SPAN] = "SpanAnnotation", [AS_ANNOT_TRACE] = "TraceAnnotation",
         [AS_ANNOT_SESSION] = "ProjectSessionAnnotation",
         [AS_ANNOT_EXAMPLE] = "DatasetExampleAnnotation",
+        [AS_ANNOT_DOCUMENT] = "DocumentAnnotation",
     };
     static const char *const field[] = {
         [AS_ANNOT_SPAN] = "span_id", [AS_ANNOT_TRACE] = "trace_id",
         [AS_ANNOT_SESSION] = "session_id", [AS_ANNOT_EXAMPLE] = "example_id",
+        [AS_ANNOT_DOCUMENT] = "span_id",
     };
     json_t *out = json_pack(
         "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o}, s:o, s:o}",
@@ -245,6 +247,8 @@ json_t *wire_annotation(const json_t *row, as_annot_target t) {
     json_object_set_new(out, field[t], t == AS_ANNOT_EXAMPLE
                                            ? wire_gid("DatasetExample", row, "target_id")
                                            : wire_copy(row, "target_key"));
+    if (t == AS_ANNOT_DOCUMENT)
+        json_object_set_new(out, "document_position", wire_copy(row, "document_position"));
     return out;
 }
 

@@ -30,8 +30,9 @@ void wire_cursor_encode(int64_t a, int64_t b, char out[96]);
 bool wire_cursor_decode(const char *s, int64_t *a, int64_t *b);
 
 /* Annotations (store_annotations.h rows): Phoenix's SpanAnnotation /
- * TraceAnnotation / SessionAnnotation shapes, and assay's dataset
- * example annotation ({..., example_id: DatasetExample GlobalID}). */
+ * TraceAnnotation / SessionAnnotation shapes, assay's dataset example
+ * annotation ({..., example_id: DatasetExample GlobalID}) and document
+ * annotation ({..., span_id, document_position}). */
 #include "assay/store_annotations.h"
 json_t *wire_annotation(const json_t *row, as_annot_target t);
 /* Categorical/Continuous/FreeformAnnotationConfig by the row's type. */

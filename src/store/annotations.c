@@ -21,6 +21,7 @@ const char *as_annot_target_name(as_annot_target t) {
     case AS_ANNOT_TRACE: return "trace";
     case AS_ANNOT_SESSION: return "session";
     case AS_ANNOT_EXAMPLE: return "dataset example";
+    case AS_ANNOT_DOCUMENT: return "document";
     }
     return "?";
 }

@@ -2,15 +2,23 @@
 // annotations on dataset examples (assay).  Phoenix endpoints are driven
 // with the real @arizeai/phoenix-client where it has a function for them
 // (addSpanAnnotation, logSpanAnnotations, getSpanAnnotations, addSpanNote,
-// addTraceAnnotation, addSessionAnnotation, and - once the server reports
-// a version new enough - addTraceNote / addSessionNote / note identifiers),
+// addTraceAnnotation, addSessionAnnotation, addDocumentAnnotation,
+// logDocumentAnnotations, and - once the server reports a version new
+// enough - addTraceNote / addSessionNote / note identifiers),
 // and with plain HTTP for the rest and for error cases.  Spans arrive as
 // raw OTLP/JSON with ids we choose, so every expected value is exact.
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
-import { addSpanAnnotation, addSpanNote, getSpanAnnotations, logSpanAnnotations } from "@arizeai/phoenix-client/spans";
+import {
+  addDocumentAnnotation,
+  addSpanAnnotation,
+  addSpanNote,
+  getSpanAnnotations,
+  logDocumentAnnotations,
+  logSpanAnnotations,
+} from "@arizeai/phoenix-client/spans";
 import { addTraceAnnotation, addTraceNote } from "@arizeai/phoenix-client/traces";
 import { addSessionAnnotation, addSessionNote } from "@arizeai/phoenix-client/sessions";
 
@@ -476,5 +484,233 @@ describe("dataset example annotations (assay)", () => {
     });
     assert.equal(bad.status, 422, show(bad));
     assert.match(bad.json().detail, /data\[0\]\.example_id: 'nope'/);
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe("document annotations (POST /v1/document_annotations; GET/DELETE are assay's)", () => {
+  const D = { traceId: randomTraceId(), retriever: randomSpanId(), bare: randomSpanId() };
+  const docPath = `/v1/projects/${enc(P)}/document_annotations`;
+  let first;
+  let spans;
+
+  before(async () => {
+    const docs = {};
+    ["paris", "lyon", "nice"].forEach((city, i) => {
+      docs[`retrieval.documents.${i}.document.id`] = `doc-${city}`;
+      docs[`retrieval.documents.${i}.document.content`] = `about ${city}`;
+      docs[`retrieval.documents.${i}.document.score`] = 1 - i / 10;
+    });
+    spans = [
+      otlpSpan({
+        traceId: D.traceId,
+        spanId: D.retriever,
+        name: "retrieve",
+        startMs: BASE,
+        endMs: BASE + 50,
+        attributes: { "openinference.span.kind": "RETRIEVER", "input.value": "french cities", ...docs },
+      }),
+      otlpSpan({
+        traceId: D.traceId,
+        spanId: D.bare,
+        parentSpanId: D.retriever,
+        name: "no-docs",
+        startMs: BASE + 1,
+        endMs: BASE + 2,
+        attributes: { "openinference.span.kind": "RETRIEVER" },
+      }),
+    ];
+    await ingest(spans, P);
+  });
+
+  it("addDocumentAnnotation (client) writes one and returns a DocumentAnnotation GlobalID", async () => {
+    first = await addDocumentAnnotation({
+      client: px,
+      sync: true,
+      documentAnnotation: {
+        spanId: D.retriever,
+        documentPosition: 0,
+        name: "relevance",
+        label: "relevant",
+        score: 0.9,
+        explanation: "about Paris 🗼",
+        annotatorKind: "LLM",
+        metadata: { model: "judge-1" },
+      },
+    });
+    assert.equal(decodeGlobalId(first?.id)?.type, "DocumentAnnotation", `id ${JSON.stringify(first)}`);
+    const j = await getOk(`${docPath}?span_ids=${D.retriever}`);
+    assert.equal(j.data.length, 1);
+    const a = j.data[0];
+    assert.equal(a.id, first.id);
+    assert.equal(a.span_id, D.retriever);
+    assert.equal(a.document_position, 0);
+    assert.equal(a.name, "relevance");
+    assert.equal(a.annotator_kind, "LLM");
+    assert.deepEqual(a.result, { label: "relevant", score: 0.9, explanation: "about Paris 🗼" });
+    assert.deepEqual(a.metadata, { model: "judge-1" });
+    assert.equal(a.identifier, "");
+    assert.equal(a.source, "API");
+    assert.match(a.created_at, ISO_RE);
+    assert.equal(j.next_cursor, null);
+  });
+
+  it("logDocumentAnnotations (client) writes a batch; upsert on (name, span, position): same id, new values", async () => {
+    const many = await logDocumentAnnotations({
+      client: px,
+      sync: false, // assay writes before answering either way
+      documentAnnotations: [
+        { spanId: D.retriever, documentPosition: 0, name: "relevance", label: "irrelevant", score: 0.1, annotatorKind: "HUMAN" },
+        { spanId: D.retriever, documentPosition: 1, name: "relevance", label: "relevant", annotatorKind: "LLM" },
+        { spanId: D.retriever, documentPosition: 2, name: "relevance", score: 0.5, annotatorKind: "CODE" },
+      ],
+    });
+    assert.equal(many.length, 3);
+    assert.ok(many.every((x) => decodeGlobalId(x.id)?.type === "DocumentAnnotation"));
+    assert.equal(many[0].id, first.id, "same (name, span, position) updates in place");
+    assert.equal(new Set(many.map((x) => x.id)).size, 3);
+
+    const j = await getOk(`${docPath}?span_ids=${D.retriever}`);
+    assert.deepEqual(
+      j.data.map((a) => [a.document_position, a.result.label, a.result.score, a.annotator_kind]),
+      [
+        [0, "irrelevant", 0.1, "HUMAN"],
+        [1, "relevant", null, "LLM"],
+        [2, null, 0.5, "CODE"],
+      ],
+    );
+    assert.deepEqual(j.data[0].metadata, {}, "an upsert replaces the whole annotation");
+    assert.equal(j.data[0].result.explanation, null);
+    // document annotations are not span annotations
+    const spans = await getOk(`/v1/projects/${enc(P)}/span_annotations?span_ids=${D.retriever}`);
+    assert.equal(spans.data.length, 0);
+  });
+
+  it("GET pages through the cursor, filters by name; other projects and unknown spans see nothing", async () => {
+    await postOk("/v1/document_annotations", {
+      data: [{ span_id: D.retriever, document_position: 1, name: "groundedness", annotator_kind: "LLM", result: { label: "yes" } }],
+    });
+    const seen = [];
+    let cursor;
+    let pages = 0;
+    do {
+      const page = await getOk(`${docPath}?span_ids=${D.retriever}&limit=3${cursor ? `&cursor=${enc(cursor)}` : ""}`);
+      seen.push(...page.data.map((a) => a.id));
+      cursor = page.next_cursor || undefined;
+      pages++;
+    } while (cursor && pages < 10);
+    assert.equal(pages, 2);
+    assert.equal(new Set(seen).size, 4);
+    const inc = await getOk(`${docPath}?span_ids=${D.retriever}&include_annotation_names=groundedness`);
+    assert.deepEqual(inc.data.map((a) => [a.name, a.document_position]), [["groundedness", 1]]);
+    const exc = await getOk(`${docPath}?span_ids=${D.retriever}&exclude_annotation_names=relevance`);
+    assert.deepEqual(exc.data.map((a) => a.name), ["groundedness"]);
+    assert.equal((await getOk(`/v1/projects/${enc(OTHER)}/document_annotations?span_ids=${D.retriever}`)).data.length, 0);
+    assert.equal((await getOk(`${docPath}?span_ids=${randomSpanId()}`)).data.length, 0);
+    const none = await server.get(docPath);
+    assert.equal(none.status, 422, show(none));
+    assert.match(none.json().detail, /span_ids/);
+  });
+
+  it("a non-empty identifier is 422 (Phoenix does not support them); blanks are none", async () => {
+    const r = await server.postJSON("/v1/document_annotations", {
+      data: [{ span_id: D.retriever, document_position: 0, name: "relevance", annotator_kind: "LLM", result: { label: "x" }, identifier: " v2 " }],
+    });
+    assert.equal(r.status, 422, show(r));
+    assert.equal(r.json().detail, "Non-empty identifier ' v2 ' is not supported");
+    const blank = await postOk("/v1/document_annotations", {
+      data: [{ span_id: D.retriever, document_position: 0, name: "relevance", annotator_kind: "LLM", result: { label: "blank" }, identifier: "  " }],
+    });
+    assert.equal(blank.data[0].id, first.id, "a blank identifier is the empty one");
+    const j = await getOk(`${docPath}?span_ids=${D.retriever}&include_annotation_names=relevance`);
+    assert.equal(j.data.find((a) => a.id === first.id).result.label, "blank");
+  });
+
+  it("unknown span → 404 naming it; nothing of the request is written", async () => {
+    const ghost = randomSpanId();
+    const r = await server.postJSON("/v1/document_annotations?sync=true", {
+      data: [
+        { span_id: D.retriever, document_position: 2, name: "partial", annotator_kind: "LLM", result: { label: "x" } },
+        { span_id: ghost, document_position: 0, name: "partial", annotator_kind: "LLM", result: { label: "x" } },
+      ],
+    });
+    assert.equal(r.status, 404, show(r));
+    assert.equal(r.json().detail, `data[1]: span '${ghost}' not found`);
+    const j = await getOk(`${docPath}?span_ids=${D.retriever}&include_annotation_names=partial`);
+    assert.equal(j.data.length, 0, "all or nothing");
+  });
+
+  it("a position outside the span's documents is 422 (max: 2); nothing of the request is written", async () => {
+    const r = await server.postJSON("/v1/document_annotations", {
+      data: [
+        { span_id: D.retriever, document_position: 2, name: "partial", annotator_kind: "LLM", result: { label: "x" } },
+        { span_id: D.retriever, document_position: 3, name: "partial", annotator_kind: "LLM", result: { label: "x" } },
+      ],
+    });
+    assert.equal(r.status, 422, show(r));
+    assert.equal(r.json().detail, `Document position 3 is out of bounds for span ${D.retriever} (max: 2)`);
+    const j = await getOk(`${docPath}?span_ids=${D.retriever}&include_annotation_names=partial`);
+    assert.equal(j.data.length, 0, "all or nothing");
+    await assert.rejects(
+      addDocumentAnnotation({
+        client: px,
+        documentAnnotation: { spanId: D.retriever, documentPosition: 7, name: "relevance", label: "x" },
+      }),
+      /422/,
+    );
+  });
+
+  it("a span without documents has no valid position (max: -1)", async () => {
+    const r = await server.postJSON("/v1/document_annotations", {
+      data: [{ span_id: D.bare, document_position: 0, name: "relevance", annotator_kind: "LLM", result: { label: "x" } }],
+    });
+    assert.equal(r.status, 422, show(r));
+    assert.equal(r.json().detail, `Document position 0 is out of bounds for span ${D.bare} (max: -1)`);
+  });
+
+  it("validation errors are 422 naming the field and its index", async () => {
+    const ok = { span_id: D.retriever, name: "n", annotator_kind: "LLM", result: { label: "x" } };
+    const cases = [
+      [{ ...ok }, /data\[0\]\.document_position must be an integer >= 0/],
+      [{ ...ok, document_position: -1 }, /data\[0\]\.document_position/],
+      [{ ...ok, document_position: 1.5 }, /data\[0\]\.document_position/],
+      [{ ...ok, document_position: "1" }, /data\[0\]\.document_position/],
+      [{ ...ok, document_position: 0, span_id: "xyz" }, /data\[0\]\.span_id: 'xyz' is not a span id/],
+      [{ ...ok, document_position: 0, annotator_kind: "ROBOT" }, /data\[0\]\.annotator_kind/],
+      [{ ...ok, document_position: 0, name: "note" }, /data\[0\]\.name: 'note' is reserved/],
+    ];
+    for (const [item, re] of cases) {
+      const r = await server.postJSON("/v1/document_annotations", { data: [item] });
+      assert.equal(r.status, 422, `${JSON.stringify(item)}: ${show(r)}`);
+      assert.match(r.json().detail, re);
+    }
+  });
+
+  it("DELETE /v1/projects/{id}/document_annotations: Phoenix's filter delete, as for spans", async () => {
+    let r = await del(`${docPath}?name=groundedness`);
+    assert.equal(r.status, 422, `no window, no delete_all: ${show(r)}`);
+    r = await del(`${docPath}?delete_all=true&name=groundedness`);
+    assert.equal(r.status, 204, show(r));
+    const left = (await getOk(`${docPath}?span_ids=${D.retriever}`)).data;
+    assert.deepEqual(left.map((a) => [a.name, a.document_position]), [
+      ["relevance", 0],
+      ["relevance", 1],
+      ["relevance", 2],
+    ]);
+  });
+
+  it("deleting the span's trace removes its document annotations", async () => {
+    const r = await del(`/v1/traces/${D.traceId}`);
+    assert.equal(r.status, 204, show(r));
+    const j = await getOk(`${docPath}?identifier=`);
+    assert.ok(!j.data.some((a) => a.span_id === D.retriever), JSON.stringify(j.data));
+    const gone = await server.postJSON("/v1/document_annotations", {
+      data: [{ span_id: D.retriever, document_position: 0, name: "relevance", annotator_kind: "LLM", result: { label: "x" } }],
+    });
+    assert.equal(gone.status, 404, show(gone));
+    // The rows are gone, not merely hidden by the join: the same spans sent
+    // again (they take the freed rowids) start without annotations.
+    await ingest(spans, P);
+    assert.deepEqual((await getOk(`${docPath}?span_ids=${D.retriever}`)).data, []);
   });
 });

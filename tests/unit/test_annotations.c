@@ -1,8 +1,9 @@
 /* test_annotations.c - annotations, notes, annotation configs and
  * labelling queues in the SQLite store: upsert on (name, target,
  * identifier), all-or-nothing writes, list filters and pages, the filter
- * delete, config validation and answers, and the queue's lease / submit /
- * skip / progress rules with a clock the test controls. */
+ * delete, document annotations (position bounds, cascade with the span),
+ * config validation and answers, and the queue's lease / submit / skip /
+ * progress rules with a clock the test controls. */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -336,6 +337,143 @@ TEST(annotations_upsert_list_delete) {
     store_fixture_close(st);
 }
 
+/* ---- document annotations ----------------------------------------------- */
+
+/* One trace (0x..03) of two RETRIEVER spans in project "p": 0x..0c with
+ * three retrieval.documents (sent flat, as OTLP does), 0x..0d with none;
+ * returns their rowids and the trace's rowid. */
+static void write_retriever(as_store *st, int64_t rowids[2], int64_t *trace) {
+    as_span_batch b;
+    as_span_batch_init(&b);
+    for (int i = 0; i < 2; i++) {
+        as_span *sp = as_span_batch_add(&b);
+        memset(sp->trace_id, 0, 16);
+        sp->trace_id[15] = 3;
+        memset(sp->span_id, 0, 8);
+        sp->span_id[7] = (uint8_t)(0x0c + i);
+        sp->name = as_arena_strdup(&b.arena, i ? "bare" : "retrieve");
+        sp->start_ns = 1700000000000000000LL + i;
+        sp->end_ns = sp->start_ns + 1000;
+        sp->status_code = AS_STATUS_OK;
+        json_object_set_new(sp->attributes, "openinference.span.kind", json_string("RETRIEVER"));
+        for (int d = 0; i == 0 && d < 3; d++) {
+            char key[64];
+            snprintf(key, sizeof(key), "retrieval.documents.%d.document.id", d);
+            json_object_set_new(sp->attributes, key, json_integer(100 + d));
+        }
+    }
+    store_fixture_write(st, &b, "p", NULL);
+    as_err err;
+    const char *ids[2] = { "000000000000000c", "000000000000000d" };
+    as_span_ref refs[2];
+    CHECK_INT(as_store_spans_resolve(st, ids, 2, refs, &err), AS_OK);
+    rowids[0] = refs[0].rowid;
+    rowids[1] = refs[1].rowid;
+    CHECK(rowids[0] > 0 && rowids[1] > 0);
+    *trace = refs[0].trace_rowid;
+}
+
+/* Rows of document_annotations, read over a second connection: what a
+ * listing (which joins the spans) could not show. */
+static int64_t document_rows(as_store *st) {
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    int64_t n = -1;
+    if (sqlite3_open(as_store_path(st), &db) != SQLITE_OK) abort();
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM document_annotations", -1, &q, NULL) ==
+        SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW) n = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(db);
+    return n;
+}
+
+TEST(document_annotations) {
+    as_store *st = store_fixture_open("docannot", NULL);
+    int64_t spans[2], trace;
+    write_retriever(st, spans, &trace);
+    int64_t p = store_fixture_project_id(st, "p");
+    as_err err;
+    as_annotation a[3] = {
+        { .target = spans[0], .document_position = 0, .name = "relevance",
+          .annotator_kind = "LLM", .label = "relevant", .has_score = true, .score = 0.9 },
+        { .target = spans[0], .document_position = 2, .name = "relevance",
+          .annotator_kind = "LLM", .label = "irrelevant" },
+        { .target = spans[0], .document_position = 0, .name = "grounded",
+          .annotator_kind = "CODE", .explanation = "cited" },
+    };
+    int64_t ids[3];
+    CHECK_INT(as_store_annotations_upsert(st, AS_ANNOT_DOCUMENT, a, 3, ids, &err), AS_OK);
+    CHECK(ids[0] > 0 && ids[1] > ids[0] && ids[2] > ids[1]);
+
+    /* Same (name, span, position, identifier): updated in place. */
+    as_annotation again = { .target = spans[0], .document_position = 2, .name = "relevance",
+                            .annotator_kind = "HUMAN", .label = "relevant",
+                            .metadata = "{\"by\":\"ann\"}" };
+    int64_t id2;
+    CHECK_INT(as_store_annotations_upsert(st, AS_ANNOT_DOCUMENT, &again, 1, &id2, &err), AS_OK);
+    CHECK_INT(id2, ids[1]);
+
+    /* Out of bounds: nothing of the request is written. */
+    as_annotation bad[2] = {
+        { .target = spans[0], .document_position = 1, .name = "fresh", .annotator_kind = "LLM",
+          .label = "x" },
+        { .target = spans[0], .document_position = 3, .name = "fresh", .annotator_kind = "LLM",
+          .label = "x" },
+    };
+    CHECK_INT(as_store_annotations_upsert(st, AS_ANNOT_DOCUMENT, bad, 2, ids, &err),
+              AS_EUNPROCESSABLE);
+    CHECK_STR(err.msg, "Document position 3 is out of bounds for span 000000000000000c (max: 2)");
+    bad[1].document_position = -1;
+    CHECK_INT(as_store_annotations_upsert(st, AS_ANNOT_DOCUMENT, bad, 2, ids, &err),
+              AS_EUNPROCESSABLE);
+    CHECK_STR(err.msg, "Document position -1 is out of bounds for span 000000000000000c (max: 2)");
+    /* A span without documents has no valid position. */
+    bad[1] = (as_annotation){ .target = spans[1], .name = "fresh", .annotator_kind = "LLM" };
+    CHECK_INT(as_store_annotations_upsert(st, AS_ANNOT_DOCUMENT, bad, 2, ids, &err),
+              AS_EUNPROCESSABLE);
+    CHECK_STR(err.msg, "Document position 0 is out of bounds for span 000000000000000d (max: -1)");
+    bad[1].target = spans[1] + 1000;
+    CHECK_INT(as_store_annotations_upsert(st, AS_ANNOT_DOCUMENT, bad, 2, ids, &err), AS_ENOTFOUND);
+    CHECK(strstr(err.msg, "annotation 1: span") != NULL);
+    CHECK_INT(document_rows(st), 3);
+
+    bool more;
+    json_t *rows = list(st, AS_ANNOT_DOCUMENT, p, spans, 2, NULL, NULL, 100, 0, &more);
+    CHECK_INT(json_array_size(rows), 3);
+    CHECK(!more);
+    json_t *r1 = json_array_get(rows, 1);
+    CHECK_INT(jint(r1, "id"), id2);
+    CHECK_INT(jint(r1, "document_position"), 2);
+    CHECK_STR(jstr(r1, "target_key"), "000000000000000c");
+    CHECK_STR(jstr(r1, "annotator_kind"), "HUMAN");
+    CHECK_STR(jstr(r1, "label"), "relevant");
+    CHECK_STR(jstr(json_object_get(r1, "metadata"), "by"), "ann");
+    CHECK_INT(jint(json_array_get(rows, 0), "document_position"), 0);
+    json_decref(rows);
+    rows = list(st, AS_ANNOT_DOCUMENT, p, spans, 2, "grounded", NULL, 100, 0, &more);
+    CHECK_INT(json_array_size(rows), 1);
+    CHECK_STR(jstr(json_array_get(rows, 0), "explanation"), "cited");
+    json_decref(rows);
+    /* span annotations are another table */
+    rows = list(st, AS_ANNOT_SPAN, p, spans, 2, NULL, NULL, 100, 0, &more);
+    CHECK_INT(json_array_size(rows), 0);
+    json_decref(rows);
+
+    as_annotation_delete d = { .target = AS_ANNOT_DOCUMENT, .project_id = p,
+                               .name = "grounded" };
+    int64_t gone;
+    CHECK_INT(as_store_annotations_delete(st, &d, &gone, &err), AS_OK);
+    CHECK_INT(gone, 1);
+    CHECK_INT(document_rows(st), 2);
+
+    /* Deleting the trace deletes its spans and their document annotations. */
+    CHECK_INT(as_store_trace_delete(st, trace, &err), AS_OK);
+    CHECK_INT(document_rows(st), 0);
+    store_fixture_close(st);
+}
+
 /* ---- queues ------------------------------------------------------------- */
 
 typedef struct one_example { bool done; json_t *in, *out, *md; } one_example;
@@ -601,4 +739,5 @@ TEST(queue_trace_item) {
 }
 
 TEST_MAIN(T(config_validation), T(config_answers), T(config_crud),
-          T(annotations_upsert_list_delete), T(queue_flow), T(queue_trace_item))
+          T(annotations_upsert_list_delete), T(document_annotations),
+          T(queue_flow), T(queue_trace_item))

@@ -1,12 +1,15 @@
 /*
  * annotations.c - the annotations part of the SQLite backend: span,
- * trace, session and dataset example annotations (one table each, the
- * same columns; migrations 1 and 4) and annotation configs.
+ * trace, session, document and dataset example annotations (one table
+ * each, the same columns; migrations 1, 4 and 10) and annotation configs.
  *
- * The four annotation tables differ only in their name, the column that
- * names the target and the target's table, so every statement is
- * written once with those three names filled in from the constant
- * `tables` below (never from input); values are always bound.
+ * The five annotation tables differ only in their name, the column that
+ * names the target, the target's table and (documents) one more key
+ * column, so every statement is written once with those names filled in
+ * from the constant `tables` below (never from input); values are always
+ * bound.  Document annotations target a span row plus a position that
+ * must index the span's retrieval.documents (checked in the write's
+ * transaction, doc_bounds).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,17 +26,20 @@ typedef struct annot_table {
     const char *parent;     /* the target's table                      */
     const char *key;        /* the target's natural key (or NULL)      */
     const char *scope;      /* the target's project/dataset column     */
+    const char *pos;        /* documents: ", document_position", else "" */
 } annot_table;
 
 static const annot_table tables[] = {
     [AS_ANNOT_SPAN] = { "span_annotations", "span_rowid", "spans", "p.span_id",
-                        "p.project_id" },
+                        "p.project_id", "" },
     [AS_ANNOT_TRACE] = { "trace_annotations", "trace_rowid", "traces", "p.trace_id",
-                         "p.project_id" },
+                         "p.project_id", "" },
     [AS_ANNOT_SESSION] = { "session_annotations", "session_rowid", "project_sessions",
-                           "p.session_id", "p.project_id" },
+                           "p.session_id", "p.project_id", "" },
     [AS_ANNOT_EXAMPLE] = { "dataset_example_annotations", "example_id",
-                           "dataset_examples", NULL, "p.dataset_id" },
+                           "dataset_examples", NULL, "p.dataset_id", "" },
+    [AS_ANNOT_DOCUMENT] = { "document_annotations", "span_rowid", "spans", "p.span_id",
+                            "p.project_id", ", document_position" },
 };
 
 void sq_span_hex(int64_t v, char out[17]) {
@@ -45,27 +51,63 @@ void sq_span_hex(int64_t v, char out[17]) {
 
 /* ---- annotations ------------------------------------------------------ */
 
+/* A document annotation's position must index the span's
+ * retrieval.documents (stored nested: attributes.retrieval.documents is
+ * an array; anything else counts as no documents).  ENOTFOUND when the
+ * span row is gone. */
+static as_rc doc_bounds(sqlite3 *db, sqlite3_stmt **q, size_t i, const as_annotation *x,
+                        as_err *err) {
+    as_rc rc = AS_OK;
+    if (!*q && (rc = sq_prepare(db,
+            "SELECT span_id, CASE json_type(attributes, '$.retrieval.documents') "
+            "WHEN 'array' THEN json_array_length(attributes, '$.retrieval.documents') "
+            "ELSE 0 END FROM spans WHERE id = ?1", q, err)) != AS_OK)
+        return rc;
+    sqlite3_bind_int64(*q, 1, x->target);
+    int r = sqlite3_step(*q);
+    if (r == SQLITE_ROW) {
+        int64_t docs = sqlite3_column_int64(*q, 1);
+        if (x->document_position < 0 || x->document_position >= docs) {
+            char h[17];
+            sq_span_hex(sqlite3_column_int64(*q, 0), h);
+            rc = as_err_set(err, AS_EUNPROCESSABLE,
+                            "Document position %lld is out of bounds for span %s (max: %lld)",
+                            (long long)x->document_position, h, (long long)(docs - 1));
+        }
+    } else if (r == SQLITE_DONE) {
+        rc = as_err_set(err, AS_ENOTFOUND, "annotation %zu: span %lld not found", i,
+                        (long long)x->target);
+    } else {
+        rc = sq_error(db, err, "reading the span's documents");
+    }
+    sqlite3_reset(*q);
+    return rc;
+}
+
 as_rc sq_annotations_upsert_on(sqlite3 *db, as_annot_target t,
                                const as_annotation *a, size_t n, int64_t *ids,
                                as_err *err) {
     const annot_table *tb = &tables[t];
+    bool doc = t == AS_ANNOT_DOCUMENT;
     char sql[1024];
     snprintf(sql, sizeof(sql),
              "INSERT INTO %s(%s, name, label, score, explanation, metadata, "
-             "annotator_kind, source, identifier, user_id, created_at, updated_at) "
-             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11) "
-             "ON CONFLICT(name, %s, identifier) DO UPDATE SET label = excluded.label, "
+             "annotator_kind, source, identifier, user_id, created_at, updated_at%s) "
+             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11%s) "
+             "ON CONFLICT(name, %s%s, identifier) DO UPDATE SET label = excluded.label, "
              "score = excluded.score, explanation = excluded.explanation, "
              "metadata = excluded.metadata, annotator_kind = excluded.annotator_kind, "
              "source = excluded.source, user_id = excluded.user_id, "
              "updated_at = excluded.updated_at RETURNING id",
-             tb->table, tb->col, tb->col);
-    sqlite3_stmt *q;
+             tb->table, tb->col, tb->pos, doc ? ", ?12" : "", tb->col, tb->pos);
+    sqlite3_stmt *q, *bounds = NULL;
     as_rc rc = sq_prepare(db, sql, &q, err);
     if (rc != AS_OK) return rc;
     int64_t now = as_now_ns();
     for (size_t i = 0; i < n && rc == AS_OK; i++) {
         const as_annotation *x = &a[i];
+        if (doc && (rc = doc_bounds(db, &bounds, i, x, err)) != AS_OK) break;
+        if (doc) sqlite3_bind_int64(q, 12, x->document_position);
         sqlite3_bind_int64(q, 1, x->target);
         sqlite3_bind_text(q, 2, x->name, -1, SQLITE_STATIC);
         if (x->label) sqlite3_bind_text(q, 3, x->label, -1, SQLITE_STATIC);
@@ -96,6 +138,7 @@ as_rc sq_annotations_upsert_on(sqlite3 *db, as_annot_target t,
         sqlite3_clear_bindings(q);
     }
     sqlite3_finalize(q);
+    sqlite3_finalize(bounds);
     return rc;
 }
 
@@ -122,7 +165,7 @@ static char *str_array(const as_str_list *l) {
 
 static json_t *annotation_row(as_annot_target t, sqlite3_stmt *q) {
     json_t *key = json_null();
-    if (t == AS_ANNOT_SPAN) {
+    if (t == AS_ANNOT_SPAN || t == AS_ANNOT_DOCUMENT) {
         char h[17];
         sq_span_hex(sqlite3_column_int64(q, 2), h);
         key = json_string(h);
@@ -135,7 +178,7 @@ static json_t *annotation_row(as_annot_target t, sqlite3_stmt *q) {
     }
     json_t *meta = sq_col_json(q, 8);
     if (!json_is_object(meta)) { json_decref(meta); meta = json_object(); }
-    return json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+    json_t *row = json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
                      " s:I, s:I}",
                      "id", (json_int_t)sqlite3_column_int64(q, 0),
                      "target_id", (json_int_t)sqlite3_column_int64(q, 1),
@@ -153,6 +196,9 @@ static json_t *annotation_row(as_annot_target t, sqlite3_stmt *q) {
                                     ? json_null() : sq_col_text(q, 11),
                      "created_at", (json_int_t)sqlite3_column_int64(q, 12),
                      "updated_at", (json_int_t)sqlite3_column_int64(q, 13));
+    if (t == AS_ANNOT_DOCUMENT)
+        json_object_set_new(row, "document_position", json_integer(sqlite3_column_int64(q, 14)));
+    return row;
 }
 
 static as_rc sq_annotations_list(as_store *st, const as_annotation_query *aq,
@@ -171,15 +217,16 @@ static as_rc sq_annotations_list(as_store *st, const as_annotation_query *aq,
     snprintf(sql, sizeof(sql),
              "SELECT a.id, a.%s, %s, a.name, a.annotator_kind, a.label, a.score, "
              "a.explanation, a.metadata, a.identifier, a.source, "
-             "CAST(a.user_id AS TEXT), a.created_at, a.updated_at "
+             "CAST(a.user_id AS TEXT), a.created_at, a.updated_at%s "
              "FROM %s a JOIN %s p ON p.id = a.%s "
              "WHERE a.id > ?1 AND (?7 = 0 OR %s = ?7) %s "
              "AND (?3 IS NULL OR a.identifier IN (SELECT value FROM json_each(?3))) "
              "AND (?4 IS NULL OR a.name IN (SELECT value FROM json_each(?4))) "
              "AND (?5 IS NULL OR a.name NOT IN (SELECT value FROM json_each(?5))) "
              "ORDER BY a.id LIMIT ?6",
-             tb->col, tb->key ? tb->key : "NULL", tb->table, tb->parent, tb->col,
-             tb->scope, in_targets);
+             tb->col, tb->key ? tb->key : "NULL",
+             aq->target == AS_ANNOT_DOCUMENT ? ", a.document_position" : "", tb->table,
+             tb->parent, tb->col, tb->scope, in_targets);
     char *targets = NULL;
     if (aq->by_targets) {
         json_t *a = json_array();

@@ -332,6 +332,22 @@ static const char *const migrations[] = {
     "  cost, cost_count) = (SELECT count(*), total(status_code = 'ERROR'), "
     "  total(llm_token_count_prompt), total(llm_token_count_completion), sum(cost), "
     "  count(cost) FROM spans WHERE trace_rowid = traces.id);",
+
+    /* 10: document annotations (Phoenix's POST /v1/document_annotations):
+     * feedback on one retrieved document of a span, by its position in
+     * the span's retrieval.documents.  The span annotation columns plus
+     * document_position; unique per (name, span, position, identifier). */
+    "CREATE TABLE document_annotations ("
+    "  id INTEGER PRIMARY KEY,"
+    "  span_rowid INTEGER NOT NULL REFERENCES spans(id) ON DELETE CASCADE,"
+    "  document_position INTEGER NOT NULL CHECK (document_position >= 0),"
+    "  name TEXT NOT NULL, label TEXT, score REAL, explanation TEXT,"
+    "  metadata TEXT NOT NULL DEFAULT '{}',"
+    "  annotator_kind TEXT NOT NULL, source TEXT NOT NULL DEFAULT 'API',"
+    "  identifier TEXT NOT NULL DEFAULT '', user_id INTEGER,"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+    "  UNIQUE(name, span_rowid, document_position, identifier));"
+    "CREATE INDEX ix_document_annotations_span ON document_annotations(span_rowid);",
 };
 
 int sq_latest_version(void) { return (int)AS_ARRAY_LEN(migrations); }
