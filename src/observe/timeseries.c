@@ -236,22 +236,51 @@ static json_t *annotation_json(const as_timeseries *ts, uint32_t ni) {
                      "buckets", buckets);
 }
 
+/* A bucket's figures (its latencies sorted). */
+static json_t *bucket_json(const tbucket *b) {
+    return json_pack(
+        "{s:I, s:I, s:I, s:o, s:{s:o, s:o, s:o}, s:{s:I, s:I, s:I}, s:o}",
+        "traces", (json_int_t)b->traces, "spans", (json_int_t)b->spans,
+        "errors", (json_int_t)b->errors,
+        "error_rate", b->traces ? json_real((double)b->errors / (double)b->traces) : json_null(),
+        "latency_ms", "p50", pct_json(b->lat, b->nlat, 0.50),
+        "p95", pct_json(b->lat, b->nlat, 0.95), "p99", pct_json(b->lat, b->nlat, 0.99),
+        "tokens", "prompt", (json_int_t)b->prompt, "completion", (json_int_t)b->completion,
+        "total", (json_int_t)(b->prompt + b->completion),
+        "cost", b->has_cost ? json_real(b->cost) : json_null());
+}
+
+/* The figures of the whole range: the sums of the buckets, and the
+ * latency percentiles over every trace (not a mean of bucket figures). */
+static json_t *summary_json(const as_timeseries *ts) {
+    tbucket all = { 0 };
+    size_t n = 0;
+    for (size_t k = 0; k < ts->nb; k++) n += ts->b[k].nlat;
+    all.lat = as_xmalloc((n ? n : 1) * sizeof(double));
+    for (size_t k = 0; k < ts->nb; k++) {
+        const tbucket *b = &ts->b[k];
+        if (b->nlat) memcpy(all.lat + all.nlat, b->lat, b->nlat * sizeof(double));
+        all.nlat += b->nlat;
+        all.traces += b->traces;
+        all.spans += b->spans;
+        all.errors += b->errors;
+        all.prompt += b->prompt;
+        all.completion += b->completion;
+        if (b->has_cost) { all.cost += b->cost; all.has_cost = true; }
+    }
+    if (all.nlat > 1) qsort(all.lat, all.nlat, sizeof(double), cmp_double);
+    json_t *o = bucket_json(&all);
+    free(all.lat);
+    return o;
+}
+
 json_t *as_timeseries_json(const as_timeseries *ts) {
     json_t *buckets = json_array();
     for (size_t k = 0; k < ts->nb; k++) {
         tbucket *b = &ts->b[k];
         if (b->nlat > 1) qsort(b->lat, b->nlat, sizeof(double), cmp_double);
-        json_t *o = json_pack(
-            "{s:o, s:I, s:I, s:I, s:o, s:{s:o, s:o, s:o}, s:{s:I, s:I, s:I}, s:o}",
-            "start_time", iso(ts->start + (int64_t)k * ts->interval_ns),
-            "traces", (json_int_t)b->traces, "spans", (json_int_t)b->spans,
-            "errors", (json_int_t)b->errors,
-            "error_rate", b->traces ? json_real((double)b->errors / (double)b->traces) : json_null(),
-            "latency_ms", "p50", pct_json(b->lat, b->nlat, 0.50),
-            "p95", pct_json(b->lat, b->nlat, 0.95), "p99", pct_json(b->lat, b->nlat, 0.99),
-            "tokens", "prompt", (json_int_t)b->prompt, "completion", (json_int_t)b->completion,
-            "total", (json_int_t)(b->prompt + b->completion),
-            "cost", b->has_cost ? json_real(b->cost) : json_null());
+        json_t *o = bucket_json(b);
+        json_object_set_new(o, "start_time", iso(ts->start + (int64_t)k * ts->interval_ns));
         json_array_append_new(buckets, o);
     }
     uint32_t nn = ts->names.n;
@@ -261,10 +290,10 @@ json_t *as_timeseries_json(const as_timeseries *ts) {
     json_t *ann = json_array();
     for (uint32_t i = 0; i < nn; i++) json_array_append_new(ann, annotation_json(ts, order[i]));
     free(order);
-    return json_pack("{s:o, s:o, s:I, s:o, s:o}", "start_time", iso(ts->start),
+    return json_pack("{s:o, s:o, s:I, s:o, s:o, s:o}", "start_time", iso(ts->start),
                      "end_time", iso(ts->end),
                      "interval_s", (json_int_t)(ts->interval_ns / 1000000000),
-                     "buckets", buckets, "annotations", ann);
+                     "summary", summary_json(ts), "buckets", buckets, "annotations", ann);
 }
 
 static bool totals_cb(void *ud, const as_obs_trace_totals *t) {

@@ -182,6 +182,20 @@ describe("timeseries", () => {
     assert.deepEqual(d.buckets[4].latency_ms, { p50: null, p95: null, p99: null });
     near(d.buckets[0].cost, (120 * 2.5 + 80 * 10 + 90 * 0.15 + 40 * 0.6 + 300 * 2.5 + 250 * 10) / 1e6, "bucket cost");
     assert.equal(d.buckets[3].cost, null);
+    // the whole range: sums of the buckets, percentiles over every trace
+    assert.equal(d.summary.traces, 3);
+    assert.equal(d.summary.spans, 36);
+    assert.equal(d.summary.errors, 3);
+    assert.equal(d.summary.error_rate, 1);
+    assert.deepEqual(d.summary.tokens, {
+      prompt: d.buckets.reduce((a, b) => a + b.tokens.prompt, 0),
+      completion: d.buckets.reduce((a, b) => a + b.tokens.completion, 0),
+      total: d.buckets.reduce((a, b) => a + b.tokens.total, 0),
+    });
+    near(d.summary.cost, d.buckets.reduce((a, b) => a + (b.cost || 0), 0), "range cost");
+    const lats = d.buckets.filter((b) => b.traces).map((b) => b.latency_ms.p50).sort((x, y) => x - y);
+    near(d.summary.latency_ms.p50, lats[1], "median of the three trace latencies");
+    near(d.summary.latency_ms.p99, lats[2], "nearest rank");
     // annotations per name, aligned with the buckets (span + trace ones)
     assert.equal(d.annotations.length, 1);
     const a = d.annotations[0];

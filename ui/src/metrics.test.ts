@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { Bucket, Timeseries } from "./api/observe";
-import { bucketTimes, fmtUsd, isDemo, labelRates, meanScore, rangeQuery, series, sumCost, totals } from "./metrics";
+import { bucketTimes, fmtUsd, isDemo, labelRates, meanScore, rangeQuery, series, totals } from "./metrics";
 
 const bucket = (start: string, traces: number, extra: Partial<Bucket> = {}): Bucket => ({
   start_time: start, traces, spans: traces * 12, errors: 0, error_rate: traces ? 0 : null,
@@ -11,6 +11,7 @@ const bucket = (start: string, traces: number, extra: Partial<Bucket> = {}): Buc
 
 const ts: Timeseries = {
   start_time: "2026-01-01T00:00:00+00:00", end_time: "2026-01-01T01:30:00+00:00", interval_s: 1800,
+  summary: { traces: 0, spans: 0, errors: 0, error_rate: null, latency_ms: { p50: null, p95: null, p99: null }, tokens: { prompt: 0, completion: 0, total: 0 }, cost: null },
   buckets: [
     bucket("2026-01-01T00:00:00+00:00", 12, { errors: 1, error_rate: 1 / 12 }),
     bucket("2026-01-01T00:30:00+00:00", 0),
@@ -73,8 +74,6 @@ describe("metrics transforms", () => {
     expect(rangeQuery("bogus", now).interval).toBe("1800");
   });
   test("cost helpers", () => {
-    expect(sumCost([{ cost: null }, {}])).toBeNull();
-    expect(sumCost([{ cost: 0.5 }, { cost: null }, { cost: 0.25 }])).toBe(0.75);
     expect(fmtUsd(null)).toBe("—");
     expect(fmtUsd(0)).toBe("$0");
     expect(fmtUsd(0.0012)).toBe("$0.0012");

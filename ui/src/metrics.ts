@@ -100,16 +100,6 @@ export function fmtUsd(v: number | null | undefined): string {
   return `$${Math.round(v).toLocaleString("en-US")}`;
 }
 
-/** Sum of the known costs of traces; null when none has one ("—" on the card). */
-export function sumCost(items: { cost?: number | null }[]): number | null {
-  let s: number | null = null;
-  for (const t of items) {
-    const c = num(t.cost);
-    if (c != null) s = (s ?? 0) + c;
-  }
-  return s;
-}
-
 /** Whether a project is the demo workspace's ("Demo data: …" description). */
 export function isDemo(description: string | null | undefined): boolean {
   return typeof description === "string" && description.startsWith("Demo data:");

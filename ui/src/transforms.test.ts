@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { buildTree, chatMessages, flattenTree, parseApiError, projectStats, spanTokens, timeBounds, unflatten, waterfallBar } from "./transforms";
 import { sortSpans } from "./pages/Spans";
 import { visibleRange } from "./components/VirtualList";
-import type { Span, Trace } from "./types";
+import type { Span } from "./types";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
 const iso = (ms: number) => new Date(T0 + ms).toISOString();
@@ -99,27 +99,24 @@ describe("span fields", () => {
 });
 
 describe("projectStats", () => {
-  test("counts, error rate, percentiles, tokens and hourly buckets", () => {
-    const from = T0, to = T0 + 24 * 3600e3;
-    const tr = (h: number, lat: number, err = 0, tok = 10): Trace => ({
-      id: "x", trace_id: "x", project_id: "p", start_time: iso(h * 3600e3), end_time: iso(h * 3600e3 + lat), latency_ms: lat, error_count: err, token_count_total: tok,
+  const bucket = (traces: number) => ({ start_time: iso(0), traces, spans: traces * 3, errors: 0, error_rate: null, latency_ms: null, tokens: null, cost: null });
+  test("the card figures are the range's summary; the sparkline the traces per bucket", () => {
+    const s = projectStats({
+      start_time: iso(0), end_time: iso(24 * 3600e3), interval_s: 3600, annotations: [],
+      summary: { traces: 4, spans: 12, errors: 2, error_rate: 0.5, latency_ms: { p50: 200, p95: 400, p99: 400 }, tokens: { prompt: 20, completion: 15, total: 35 }, cost: 0.25 },
+      buckets: [bucket(2), ...Array(10).fill(bucket(0)), bucket(1), ...Array(10).fill(bucket(0)), bucket(1)],
     });
-    const s = projectStats([tr(0, 100), tr(0.5, 200, 1), tr(23.9, 300), tr(12, 400, 2, 5)], from, to, 24);
-    expect(s.traces).toBe(4);
-    expect(s.errorRate).toBe(0.5);
-    expect(s.p50).toBe(200);
-    expect(s.p95).toBe(400);
-    expect(s.tokens).toBe(35);
-    expect(s.buckets[0]).toBe(2);
-    expect(s.buckets[12]).toBe(1);
-    expect(s.buckets[23]).toBe(1);
-    expect(s.buckets.reduce((a, b) => a + b)).toBe(4);
+    expect(s).toEqual({ traces: 4, errorRate: 0.5, p50: 200, p95: 400, tokens: 35, cost: 0.25, buckets: [2, ...Array(10).fill(0), 1, ...Array(10).fill(0), 1] });
   });
   test("no traces", () => {
-    const s = projectStats([], 0, 1);
+    const s = projectStats({
+      start_time: iso(0), end_time: iso(1), interval_s: 60, annotations: [], buckets: [],
+      summary: { traces: 0, spans: 0, errors: 0, error_rate: null, latency_ms: { p50: null, p95: null, p99: null }, tokens: { prompt: 0, completion: 0, total: 0 }, cost: null },
+    });
     expect(s.traces).toBe(0);
     expect(s.errorRate).toBe(0);
     expect(s.p95).toBeNaN();
+    expect(s.cost).toBeNull();
   });
 });
 

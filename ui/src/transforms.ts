@@ -1,6 +1,6 @@
 // Data transforms: pure functions, unit-tested in transforms.test.ts.
-import type { Attr, Span, Trace } from "./types";
-import { percentile } from "./format";
+import type { Timeseries } from "./api/observe";
+import type { Attr, Span } from "./types";
 
 export interface TreeNode {
   span: Span;
@@ -157,30 +157,22 @@ export interface ProjectStats {
   p50: number;
   p95: number;
   tokens: number;
+  cost: number | null;
   buckets: number[]; // traces per bucket, oldest first
 }
 
-/** Card figures for a project from its traces over [from, to), with nBuckets sparkline buckets. */
-export function projectStats(traces: Trace[], from: number, to: number, nBuckets = 24): ProjectStats {
-  const buckets = new Array(nBuckets).fill(0);
-  const lat: number[] = [];
-  let errors = 0, tokens = 0;
-  const width = (to - from) / nBuckets;
-  for (const tr of traces) {
-    const st = t(tr.start_time);
-    if (Number.isFinite(st) && st >= from && st < to) buckets[Math.min(nBuckets - 1, Math.floor((st - from) / width))]++;
-    const l = tr.latency_ms ?? t(tr.end_time) - st;
-    if (Number.isFinite(l)) lat.push(l);
-    if ((tr.error_count ?? 0) > 0) errors++;
-    tokens += tr.token_count_total ?? 0;
-  }
+/** Card figures for a project from its time series (GET …/timeseries): the
+ * range's summary (exact, every trace counted) and traces per bucket. */
+export function projectStats(ts: Timeseries): ProjectStats {
+  const s = ts.summary;
   return {
-    traces: traces.length,
-    errorRate: traces.length ? errors / traces.length : 0,
-    p50: percentile(lat, 50),
-    p95: percentile(lat, 95),
-    tokens,
-    buckets,
+    traces: s.traces,
+    errorRate: s.error_rate ?? 0,
+    p50: s.latency_ms?.p50 ?? NaN,
+    p95: s.latency_ms?.p95 ?? NaN,
+    tokens: s.tokens?.total ?? 0,
+    cost: s.cost,
+    buckets: ts.buckets.map((b) => b.traces),
   };
 }
 

@@ -55,6 +55,8 @@ export interface Timeseries {
   start_time: string;
   end_time: string;
   interval_s: number;
+  /** the whole range: sums, and latency percentiles over every trace */
+  summary: Omit<Bucket, "start_time">;
   buckets: Bucket[];
   annotations: AnnotationSeries[];
 }

@@ -1,5 +1,4 @@
 import { useEffect, useState } from "react";
-import { api, getAll } from "../api";
 import type { Project } from "../types";
 import { projectStats, type ProjectStats } from "../transforms";
 import { fmtCount, fmtDuration, fmtPercent } from "../format";
@@ -7,26 +6,19 @@ import { Link } from "../router";
 import { useProjects } from "../hooks";
 import "./Projects.css";
 import { Sparkline } from "../components/Sparkline";
-import type { CostedTrace } from "../api/observe";
-import { fmtUsd, isDemo, sumCost } from "../metrics";
+import { timeseries } from "../api/observe";
+import { fmtUsd, isDemo } from "../metrics";
 
 const DAY = 24 * 3600e3;
 
 function ProjectCard({ project }: { project: Project }) {
   const [stats, setStats] = useState<ProjectStats | null>(null);
-  const [cost, setCost] = useState<number | null>(null);
-  const [truncated, setTruncated] = useState(false);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const ac = new AbortController();
     const to = Date.now();
-    const from = to - DAY;
-    getAll((cursor) => api.traces(project.name, { start_time: new Date(from).toISOString(), limit: "1000", cursor }, ac.signal), 10000)
-      .then(({ items, truncated }) => {
-        setStats(projectStats(items, from, to, 24));
-        setCost(sumCost(items as CostedTrace[]));
-        setTruncated(truncated);
-      })
+    timeseries(project.name, { start_time: new Date(to - DAY).toISOString(), end_time: new Date(to).toISOString(), interval: "3600" }, ac.signal)
+      .then((ts) => setStats(projectStats(ts)))
       .catch((e) => {
         if (!ac.signal.aborted) setError(String(e.message || e));
       });
@@ -53,12 +45,12 @@ function ProjectCard({ project }: { project: Project }) {
       {stats && (
         <>
           <div className="figures">
-            <div><b>{fmtCount(stats.traces)}{truncated ? "+" : ""}</b><span>traces</span></div>
+            <div><b>{fmtCount(stats.traces)}</b><span>traces</span></div>
             <div><b className={stats.errorRate > 0 ? "bad" : ""}>{fmtPercent(stats.errorRate)}</b><span>error rate</span></div>
             <div><b>{fmtDuration(stats.p50)}</b><span>p50 latency</span></div>
             <div><b>{fmtDuration(stats.p95)}</b><span>p95 latency</span></div>
             <div><b>{fmtCount(stats.tokens)}</b><span>tokens</span></div>
-            <div><b data-testid="card-cost">{fmtUsd(cost)}{truncated && cost != null ? "+" : ""}</b><span>cost</span></div>
+            <div><b data-testid="card-cost">{fmtUsd(stats.cost)}</b><span>cost</span></div>
           </div>
           <Sparkline values={stats.buckets} label={`traces per hour for ${project.name}`} width={300} />
         </>
