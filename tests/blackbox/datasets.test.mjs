@@ -528,3 +528,15 @@ describe("assay datasets CLI", () => {
     }
   });
 });
+
+describe("stored example counts", () => {
+  it("every dataset's example_count equals the examples of its latest version (after all the uploads, updates, edits and deletes above)", async () => {
+    const list = (await server.getOk("/v1/datasets?limit=1000")).data;
+    assert.ok(list.length >= 5, `${list.length} datasets`);
+    for (const d of list) {
+      const ex = await examples(d.id);
+      assert.equal(d.example_count, ex.examples.length, `${d.name}: listed count ${d.example_count}, examples ${ex.examples.length}`);
+    }
+  });
+});
+

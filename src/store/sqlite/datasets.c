@@ -28,9 +28,8 @@
 
 #define DATASET_COLS                                                         \
     "d.id, d.name, d.description, d.metadata, d.created_at, d.updated_at, "  \
-    "(SELECT count(*) FROM (" SQ_EXAMPLES_AT("d.id",                         \
-        "coalesce((SELECT max(v.id) FROM dataset_versions v "                \
-        "WHERE v.dataset_id = d.id), 0)") ")), "                            \
+    "coalesce((SELECT v.example_count FROM dataset_versions v "             \
+    "  WHERE v.dataset_id = d.id ORDER BY v.id DESC LIMIT 1), 0), "          \
     "(SELECT json_group_array(json_object('id', l.id, 'name', l.name, "      \
     "  'color', l.color)) FROM (SELECT l.* FROM dataset_label_links k "      \
     "  JOIN dataset_labels l ON l.id = k.label_id "                          \
@@ -665,7 +664,9 @@ static as_rc open_dataset(upload_ctx *u, const as_dataset_upload *up, bool *exis
     return rc;
 }
 
-/* After a change: the dataset's updated_at, and the new version's
+/* After a change: the dataset's updated_at, the new version's example
+ * count (the previous version's plus the examples created minus those
+ * deleted; counted in full when there is no previous count), and its
  * description when one is given. */
 static as_rc touch(upload_ctx *u, const char *description, as_err *err) {
     sqlite3_stmt *q;
@@ -674,6 +675,18 @@ static as_rc touch(upload_ctx *u, const char *description, as_err *err) {
     sqlite3_bind_int64(q, 1, u->ds);
     sqlite3_bind_int64(q, 2, u->now);
     if (sqlite3_step(q) != SQLITE_DONE) rc = sq_error(u->db, err, "updating dataset");
+    sqlite3_finalize(q);
+    if (rc != AS_OK) return rc;
+    rc = sq_prepare(u->db,
+        "UPDATE dataset_versions SET example_count = coalesce("
+        "  (SELECT example_count FROM dataset_versions WHERE id = ?3) + ?4, "
+        "  (SELECT count(*) FROM (" SQ_EXAMPLES_AT("?1", "?2") "))) WHERE id = ?2", &q, err);
+    if (rc != AS_OK) return rc;
+    sqlite3_bind_int64(q, 1, u->ds);
+    sqlite3_bind_int64(q, 2, u->ver);
+    sqlite3_bind_int64(q, 3, u->latest);
+    sqlite3_bind_int64(q, 4, u->res->created - u->res->deleted);
+    if (sqlite3_step(q) != SQLITE_DONE) rc = sq_error(u->db, err, "counting examples");
     sqlite3_finalize(q);
     if (rc != AS_OK || !description) return rc;
     rc = sq_prepare(u->db, "UPDATE dataset_versions SET description = ?2 WHERE id = ?1", &q, err);

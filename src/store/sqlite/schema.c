@@ -348,6 +348,13 @@ static const char *const migrations[] = {
     "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
     "  UNIQUE(name, span_rowid, document_position, identifier));"
     "CREATE INDEX ix_document_annotations_span ON document_annotations(span_rowid);",
+
+    /* 11: each dataset version keeps its example count (set when the
+     * version is written: datasets.c, touch), so that listing datasets
+     * does not count every example of each at every call. */
+    "ALTER TABLE dataset_versions ADD COLUMN example_count INTEGER;"
+    "UPDATE dataset_versions SET example_count = (SELECT count(*) FROM ("
+    SQ_EXAMPLES_AT("dataset_versions.dataset_id", "dataset_versions.id") "));",
 };
 
 int sq_latest_version(void) { return (int)AS_ARRAY_LEN(migrations); }
