@@ -1,26 +1,7 @@
+import { isDemo } from "./format";
 import { describe, expect, test } from "vitest";
 import { gzipSync } from "node:zlib";
-import {
-  checkJsonObject,
-  defaultMapping,
-  defaultRole,
-  downloadName,
-  exportPath,
-  formatOf,
-  gunzipHead,
-  isDemo,
-  isGzipBytes,
-  labelColor,
-  lineCol,
-  parseCsv,
-  patchBody,
-  shortId,
-  sniffCsv,
-  sniffJsonl,
-  uploadFields,
-  validateUpload,
-  type UploadForm,
-} from "./datasets";
+import { checkJsonObject, defaultMapping, defaultRole, downloadName, exportPath, formatOf, gunzipHead, isGzipBytes, labelColor, lineCol, parseCsv, patchBody, shortId, sniffCsv, sniffJsonl, uploadFields, validateUpload, type UploadForm } from "./datasets";
 
 describe("formatOf", () => {
   test("by extension, also .gz, else by type", () => {

@@ -413,10 +413,3 @@ export function shortId(gid: string): string {
   return gid.length > 12 ? gid.slice(0, 11) + "…" : gid;
 }
 
-/**
- * Is a dataset demo content made by `assay demo`?  metadata.assay_demo, or
- * the description's "Demo data:" prefix (include/assay/demo.h, AS_DEMO_PREFIX).
- */
-export function isDemo(d: { metadata?: Record<string, unknown> | null; description?: string | null }): boolean {
-  return d.metadata?.assay_demo === true || (typeof d.description === "string" && d.description.startsWith("Demo data:"));
-}

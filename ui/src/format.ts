@@ -82,3 +82,23 @@ export function percentile(values: number[], p: number): number {
   const rank = Math.ceil((p / 100) * s.length);
   return s[Math.min(s.length - 1, Math.max(0, rank - 1))];
 }
+
+/** US dollars: "$0", "<$0.0001", "$0.0012", "$12.30", "$1,234"; "—" when not a number (unknown cost). */
+export function fmtUsd(v: unknown): string {
+  if (typeof v !== "number" || !Number.isFinite(v)) return "—";
+  const a = Math.abs(v);
+  if (a === 0) return "$0";
+  if (a < 0.0001) return v > 0 ? "<$0.0001" : "-<$0.0001";
+  if (a < 0.01) return `$${v.toPrecision(2)}`;
+  if (a < 1000) return `$${v.toFixed(2)}`;
+  return `$${Math.round(v).toLocaleString("en-US")}`;
+}
+
+/** Made by `assay demo`: a description starting "Demo data:" (projects,
+ * datasets, queues), or metadata.assay_demo (experiments, datasets). */
+export function isDemo(x: string | null | undefined | { metadata?: Record<string, unknown> | null; description?: string | null }): boolean {
+  if (x == null) return false;
+  const d = typeof x === "string" ? x : x.description;
+  if (typeof x === "object" && x.metadata?.assay_demo === true) return true;
+  return typeof d === "string" && d.startsWith("Demo data:");
+}

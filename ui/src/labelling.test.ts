@@ -1,5 +1,6 @@
+import { isDemo } from "./format";
 import { describe, expect, test } from "vitest";
-import { annotationChips, buildAnswers, clickSelect, fmtCost, isDemo, isTypingTarget, itemView, labelKeys, progressText, turnText } from "./labelling";
+import { annotationChips, buildAnswers, clickSelect, isTypingTarget, itemView, labelKeys, progressText, turnText } from "./labelling";
 import type { AnnotationConfig, SpanAnnotation } from "./api/annotations";
 import type { QueueItem } from "./api/labelling";
 
@@ -102,11 +103,3 @@ test("annotationChips: name: label (or score), notes left out", () => {
   expect(m.get("s2")).toEqual(["stars: 4"]);
 });
 
-test("fmtCost", () => {
-  expect(fmtCost(null)).toBe("—");
-  expect(fmtCost(undefined)).toBe("—");
-  expect(fmtCost(0.0123)).toBe("$0.012");
-  expect(fmtCost(1.234)).toBe("$1.23");
-  expect(fmtCost({ total: 2 })).toBe("$2.00");
-  expect(fmtCost(0)).toBe("$0");
-});

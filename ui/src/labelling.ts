@@ -57,10 +57,6 @@ export function progressText(p: Progress | null | undefined): string {
   return `${p.complete} / ${p.total} done, ${p.in_progress} in progress`;
 }
 
-export function isDemo(description: string | null | undefined): boolean {
-  return typeof description === "string" && description.startsWith("Demo data:");
-}
-
 function asText(v: Attr | undefined): string {
   if (v === undefined || v === null) return "";
   return typeof v === "string" ? v : JSON.stringify(v, null, 2);
@@ -172,21 +168,3 @@ export function annotationChips(anns: SpanAnnotation[]): Map<string, string[]> {
   return out;
 }
 
-/** A span's cost (USD) from the span API's `cost` field: a number, or an object with `total`. */
-export function spanCost(cost: unknown): number | null {
-  if (typeof cost === "number" && Number.isFinite(cost)) return cost;
-  if (cost && typeof cost === "object") {
-    const t = (cost as { total?: unknown }).total;
-    if (typeof t === "number" && Number.isFinite(t)) return t;
-  }
-  return null;
-}
-
-/** $0.0123, $1.23, "—" when unknown */
-export function fmtCost(cost: unknown): string {
-  const c = spanCost(cost);
-  if (c == null) return "—";
-  if (c === 0) return "$0";
-  if (Math.abs(c) < 1) return `$${c.toPrecision(2)}`;
-  return `$${c.toFixed(c < 100 ? 2 : 0)}`;
-}

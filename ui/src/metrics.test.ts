@@ -1,6 +1,7 @@
+import { fmtUsd, isDemo } from "./format";
 import { describe, expect, test } from "vitest";
 import type { Bucket, Timeseries } from "./api/observe";
-import { bucketTimes, fmtUsd, isDemo, labelRates, meanScore, rangeQuery, series, totals } from "./metrics";
+import { bucketTimes, labelRates, meanScore, rangeQuery, series, totals } from "./metrics";
 
 const bucket = (start: string, traces: number, extra: Partial<Bucket> = {}): Bucket => ({
   start_time: start, traces, spans: traces * 12, errors: 0, error_rate: traces ? 0 : null,

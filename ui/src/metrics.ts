@@ -89,22 +89,6 @@ export function totals(ts: Timeseries): Totals {
   return { traces, spans, errors, errorRate: traces ? errors / traces : null, tokens, cost, annotations };
 }
 
-/** US dollars: $0, $0.0012, $0.42, $12.30, $1,234 */
-export function fmtUsd(v: number | null | undefined): string {
-  if (v == null || !Number.isFinite(v)) return "—";
-  const a = Math.abs(v);
-  if (a === 0) return "$0";
-  if (a < 0.0001) return v > 0 ? "<$0.0001" : "-<$0.0001";
-  if (a < 0.01) return `$${v.toPrecision(2)}`;
-  if (a < 1000) return `$${v.toFixed(2)}`;
-  return `$${Math.round(v).toLocaleString("en-US")}`;
-}
-
-/** Whether a project is the demo workspace's ("Demo data: …" description). */
-export function isDemo(description: string | null | undefined): boolean {
-  return typeof description === "string" && description.startsWith("Demo data:");
-}
-
 /** The mean score of an annotation name over the range (bucket means weighted by their counts); null without scores. */
 export function meanScore(a: AnnotationSeries): number | null {
   let s = 0, n = 0;

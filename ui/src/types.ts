@@ -21,6 +21,7 @@ export interface Span {
   cumulative_error_count?: number;
   cumulative_token_count_prompt?: number;
   cumulative_token_count_completion?: number;
+  cost?: number | null; // USD; null when unknown (docs/observe.md)
 }
 
 export interface Trace {
@@ -36,6 +37,7 @@ export interface Trace {
   error_count?: number;
   span_count?: number;
   session_id?: string | null;
+  cost?: number | null; // USD over its spans; null when none has one
 }
 
 export interface Page<T> { data: T[]; next_cursor: string | null }

@@ -1,7 +1,6 @@
 // REST calls and response shapes of the observability extensions the agent
 // graph, metrics and project pages use (docs/api.md "assay extensions").
 import { enc, get } from "../api";
-import type { Trace } from "../types";
 
 export interface GraphNode {
   id: string; // "KIND:name"
@@ -61,8 +60,6 @@ export interface Timeseries {
   annotations: AnnotationSeries[];
 }
 
-/** A trace with the cost extension (USD, null when no span has a price). */
-export type CostedTrace = Trace & { cost?: number | null };
 
 export interface GraphParams {
   start_time?: string;

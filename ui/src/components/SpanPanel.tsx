@@ -4,8 +4,7 @@
 import { useState } from "react";
 import type { Attr, Span } from "../types";
 import { chatMessages, spanLatency, spanTokens, unflatten, type AttrTree } from "../transforms";
-import { fmtCount, fmtDuration, fmtTime, safeHref, tryJson } from "../format";
-import { fmtCost, spanCost } from "../labelling";
+import { fmtCount, fmtDuration, fmtTime, safeHref, tryJson, fmtUsd } from "../format";
 import { AnnotationPanel } from "./AnnotationPanel";
 
 function Scalar({ v }: { v: Attr }) {
@@ -106,12 +105,12 @@ export function SpanPanel({ span, project }: { span: Span; project?: string }) {
         {typeof a["llm.model_name"] === "string" && <span className="model">{a["llm.model_name"] as string}</span>}
       </div>
       {span.status_message && <div className="error">{span.status_message}</div>}
-      {(isLLM || spanTokens(span) != null || spanCost(cost) != null) && (
+      {(isLLM || spanTokens(span) != null || typeof cost === "number") && (
         <div className="tokens" data-testid="tokens">
           tokens: prompt {fmtCount(num("llm.token_count.prompt") ?? span.cumulative_token_count_prompt)} · completion{" "}
           {fmtCount(num("llm.token_count.completion") ?? span.cumulative_token_count_completion)} · total {fmtCount(spanTokens(span))}
           {!isLLM && <span className="muted"> (including children)</span>}
-          {spanCost(cost) != null && <span data-testid="span-cost"> · cost {fmtCost(cost)}</span>}
+          {typeof cost === "number" && <span data-testid="span-cost"> · cost {fmtUsd(cost)}</span>}
         </div>
       )}
       <div className="tabs" role="tablist">

@@ -1,6 +1,7 @@
 // Small pieces shared by the datasets pages.
+import { isDemo } from "../format";
 import type { LabelRef } from "../api/datasets";
-import { isDemo, labelColor, textOn } from "../datasets";
+import { labelColor, textOn } from "../datasets";
 
 export function LabelChips({ labels }: { labels?: LabelRef[] }) {
   if (!labels || !labels.length) return null;

@@ -7,7 +7,7 @@ import "./Experiments.css";
 import {
   expApi, type CompareResult, type Dataset, type Experiment, type Json, type RunAnnotation, type RunRecord, type RunnerStatus, type Summary,
 } from "../api/experiments";
-import { fmtCount, fmtDuration, fmtTime, preview } from "../format";
+import { fmtCount, fmtDuration, fmtTime, isDemo, preview } from "../format";
 import { Link, navigate, setQuery, useLocation } from "../router";
 import { post } from "../api";
 import { VirtualList } from "../components/VirtualList";
@@ -33,7 +33,6 @@ function useAsync<T>(fn: (signal: AbortSignal) => Promise<T>, deps: unknown[]): 
   return state;
 }
 
-const isDemo = (e: Experiment) => (e.metadata as Record<string, Json> | null)?.assay_demo === true;
 
 export function Chips({ annotations }: { annotations: RunAnnotation[] }) {
   return (

@@ -6,9 +6,8 @@ import { RANGES, RangeSelect } from "../components/RangeSelect";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { ProjectTabs } from "../components/ProjectTabs";
 import { agentGraph, type AgentGraph, type GraphNode } from "../api/observe";
-import { fmtCount, fmtDuration, fmtPercent } from "../format";
+import { fmtCount, fmtDuration, fmtPercent, fmtUsd } from "../format";
 import { fitView, initialView, kindStyle, layoutGraph, limitGraph, MAX_DRAWN_NODES, nodeSpansHref, zoomAt, KNOWN_KINDS, type LaidEdge, type LaidNode, type Rankdir, type View } from "../graph";
-import { fmtUsd } from "../metrics";
 import { Link, navigate, setQuery, useLocation } from "../router";
 import "./Graph.css";
 

@@ -4,10 +4,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import "./Labelling.css";
 import { Link } from "../router";
-import { fmtTime } from "../format";
+import { fmtTime, isDemo } from "../format";
 import { annotationConfigs, type AnnotationConfig } from "../api/annotations";
 import { listQueues, queueApi, type NextItem, type Queue, type QueueProgress } from "../api/labelling";
-import { buildAnswers, isDemo, isTypingTarget, itemView, labelKeys, progressText } from "../labelling";
+import { buildAnswers, isTypingTarget, itemView, labelKeys, progressText } from "../labelling";
 import { post } from "../api";
 
 const ANNOTATOR_KEY = "assay.annotator";

@@ -6,8 +6,8 @@ import { useEffect, useMemo, useState } from "react";
 import { timeseries, type Timeseries } from "../api/observe";
 import { Chart, type ChartLine } from "../components/Chart";
 import { ProjectTabs } from "../components/ProjectTabs";
-import { fmtCount, fmtDuration, fmtPercent } from "../format";
-import { bucketTimes, DEFAULT_RANGE, fmtUsd, labelRates, meanScore, METRIC_RANGES, rangeQuery, series, totals } from "../metrics";
+import { fmtCount, fmtDuration, fmtPercent, fmtUsd } from "../format";
+import { bucketTimes, DEFAULT_RANGE, labelRates, meanScore, METRIC_RANGES, rangeQuery, series, totals } from "../metrics";
 import { navigate, setQuery, useLocation } from "../router";
 import type { Project } from "../types";
 import { useProjects } from "../hooks";
@@ -17,7 +17,6 @@ import "./Metrics.css";
 const fmtInt = (v: number) => fmtCount(v);
 const fmtMs = (v: number) => (v === 0 ? "0" : fmtDuration(v));
 const fmtPct = (v: number) => (v === 0 ? "0%" : `${v < 10 ? v.toFixed(1) : Math.round(v)}%`);
-const fmtCost = (v: number) => fmtUsd(v);
 
 function Charts({ ts }: { ts: Timeseries }) {
   const x = useMemo(() => bucketTimes(ts), [ts]);
@@ -47,7 +46,7 @@ function Charts({ ts }: { ts: Timeseries }) {
       <Chart testId="chart-traces" title="Traces" unit="traces" note={per} x={x} lines={traces} fmt={fmtInt} bars />
       <Chart testId="chart-latency" title="Trace latency" unit="latency" note="p50 / p95 / p99" x={x} lines={latency} fmt={fmtMs} />
       <Chart testId="chart-tokens" title="Tokens" unit="tokens" note={per} x={x} lines={tokens} fmt={fmtInt} />
-      <Chart testId="chart-cost" title="Cost" unit="USD" note={per} x={x} lines={cost} fmt={fmtCost} />
+      <Chart testId="chart-cost" title="Cost" unit="USD" note={per} x={x} lines={cost} fmt={fmtUsd} />
       <Chart testId="chart-errors" title="Error rate" unit="% of traces" x={x} lines={errors} fmt={fmtPct} yMax={100} />
       {labels.map((a) => (
         <Chart key={a.name} testId="chart-labels" title={`Evaluation: ${a.name}`} unit="% of labels" note={`share of each label${a.mean != null ? ` · mean score ${a.mean.toFixed(2)}` : ""}`} x={x} lines={a.lines} fmt={fmtPct} yMax={100} />

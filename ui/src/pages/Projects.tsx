@@ -1,13 +1,12 @@
 import { useEffect, useState } from "react";
 import type { Project } from "../types";
 import { projectStats, type ProjectStats } from "../transforms";
-import { fmtCount, fmtDuration, fmtPercent } from "../format";
+import { fmtCount, fmtDuration, fmtPercent, fmtUsd, isDemo } from "../format";
 import { Link } from "../router";
 import { useProjects } from "../hooks";
 import "./Projects.css";
 import { Sparkline } from "../components/Sparkline";
 import { timeseries } from "../api/observe";
-import { fmtUsd, isDemo } from "../metrics";
 
 const DAY = 24 * 3600e3;
 

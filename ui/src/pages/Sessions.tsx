@@ -7,8 +7,8 @@ import { api, enc, get } from "../api";
 import type { Page, Span, Trace } from "../types";
 import { ProjectTabs } from "../components/ProjectTabs";
 import { Link } from "../router";
-import { fmtCount, fmtDuration, fmtTime, preview } from "../format";
-import { fmtCost, spanCost, turnText } from "../labelling";
+import { fmtCount, fmtDuration, fmtTime, preview, fmtUsd } from "../format";
+import { turnText } from "../labelling";
 
 interface Session {
   id: string;
@@ -215,7 +215,7 @@ export function SessionPage({ project, sessionId }: { project: string; sessionId
                   <span>{fmtTime(trace.start_time)}</span>
                   <span>{fmtDuration(trace.latency_ms ?? ms(trace.start_time, trace.end_time))}</span>
                   <span>{fmtCount(trace.token_count_total)} tokens</span>
-                  {spanCost((trace as Trace & { cost?: unknown }).cost) != null && <span>{fmtCost((trace as Trace & { cost?: unknown }).cost)}</span>}
+                  {typeof trace.cost === "number" && <span>{fmtUsd(trace.cost)}</span>}
                   <span className={`status status-${failed ? "ERROR" : root?.status_code || "UNSET"}`}>{failed ? "ERROR" : root?.status_code || "UNSET"}</span>
                   <Link to={`/projects/${enc(project)}/traces/${trace.trace_id}${root ? `?span=${root.context.span_id}` : ""}`}>open trace</Link>
                 </div>

@@ -6,11 +6,11 @@ import { api, ApiError } from "../api";
 import type { Span } from "../types";
 import { FilterBox } from "../components/FilterBox";
 import { VirtualList } from "../components/VirtualList";
-import { fmtCount, fmtDuration, fmtTime, preview } from "../format";
+import { fmtCount, fmtDuration, fmtTime, preview, fmtUsd } from "../format";
 import { spanLatency, spanTokens } from "../transforms";
 import { navigate, setQuery, useLocation } from "../router";
 import { spanAnnotations } from "../api/annotations";
-import { annotationChips, clickSelect, fmtCost } from "../labelling";
+import { annotationChips, clickSelect } from "../labelling";
 import { AddToDatasetDialog, AddToQueueDialog } from "../components/AddToDialogs";
 import "./Spans.css";
 
@@ -218,7 +218,7 @@ export function SpansPage({ project }: { project: string }) {
               <div className="td"><span className={`status status-${s.status_code}`}>{s.status_code}</span></div>
               <div className="td num">{fmtDuration(spanLatency(s))}</div>
               <div className="td num">{fmtCount(spanTokens(s))}</div>
-              <div className="td num" data-testid="span-cost">{fmtCost((s as Span & { cost?: unknown }).cost)}</div>
+              <div className="td num" data-testid="span-cost">{fmtUsd(s.cost)}</div>
               <div className="td chipcell" data-testid="span-annotations">
                 {(chips.get(s.context.span_id) || []).map((c) => (
                   <span key={c} className="annchip" title={c}>

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from "react";
 import { api, getAll } from "../api";
 import type { Span } from "../types";
 import { buildTree, flattenTree, timeBounds, waterfallBar, spanLatency } from "../transforms";
-import { fmtDuration, fmtCount } from "../format";
+import { fmtDuration, fmtCount, fmtUsd } from "../format";
 import { VirtualList } from "../components/VirtualList";
 import { SpanPanel } from "../components/SpanPanel";
 import { Link, setQuery, useLocation } from "../router";
@@ -36,6 +36,8 @@ export function TracePage({ project, traceId }: { project: string; traceId: stri
   const selected = spans?.find((s) => s.context.span_id === selectedId) || tree[0]?.span;
   const selectedIndex = rows.findIndex((r) => r.span.context.span_id === selectedId);
   const errors = spans?.filter((s) => s.status_code === "ERROR").length ?? 0;
+  // the trace's cost: its spans' known costs (null when none has one)
+  const cost = spans?.reduce<number | null>((sum, s) => (typeof s.cost === "number" ? (sum ?? 0) + s.cost : sum), null) ?? null;
 
   const toggle = (id: string) =>
     setCollapsed((prev) => {
@@ -57,6 +59,7 @@ export function TracePage({ project, traceId }: { project: string; traceId: stri
             <span>{fmtCount(spans.length)} spans{truncated ? " (truncated)" : ""}</span>
             <span>{fmtDuration(t1 - t0)}</span>
             <span className={errors ? "bad" : ""}>{errors} {errors === 1 ? "error" : "errors"}</span>
+            {cost != null && <span data-testid="trace-cost">{fmtUsd(cost)}</span>}
             <Link to={`/projects/${encodeURIComponent(project)}/graph?trace=${encodeURIComponent(traceId)}`}>agent graph of this trace</Link>
           </div>
         )}
