@@ -100,3 +100,47 @@ export interface UploadAnswer { data: { dataset_id: string; version_id?: string;
 export function datasetFromSpans(body: { name: string; action: "create" | "append"; span_ids: string[]; description?: string }) {
   return request<UploadAnswer>("POST", "/v1/datasets/from_spans", { json: body });
 }
+
+/** A document annotation (docs/annotations.md, "Document annotations"): a span annotation plus the document's position. */
+export interface DocumentAnnotation extends SpanAnnotation {
+  document_position: number;
+}
+
+/** Document annotations of the given spans, every page; ids batched by 200. */
+export async function documentAnnotations(project: string, spanIds: string[], signal?: AbortSignal): Promise<DocumentAnnotation[]> {
+  const out: DocumentAnnotation[] = [];
+  for (let i = 0; i < spanIds.length; i += 200) {
+    const ids = spanIds.slice(i, i + 200);
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await get<Page<DocumentAnnotation>>(`/v1/projects/${enc(project)}/document_annotations`, { span_ids: ids, limit: "1000", cursor }, signal);
+      out.push(...page.data);
+      if (!page.next_cursor) break;
+      cursor = page.next_cursor;
+    }
+  }
+  return out;
+}
+
+/** Add (or replace: upsert on name, span, position) a HUMAN annotation of one retrieved document. */
+export function addDocumentAnnotation(a: {
+  span_id: string;
+  document_position: number;
+  name: string;
+  label?: string | null;
+  score?: number | null;
+  explanation?: string | null;
+}) {
+  return post<{ data: { id: string }[] }>("/v1/document_annotations?sync=true", {
+    data: [
+      {
+        span_id: a.span_id,
+        document_position: a.document_position,
+        name: a.name,
+        annotator_kind: "HUMAN",
+        result: { label: a.label ?? null, score: a.score ?? null, explanation: a.explanation ?? null },
+        metadata: {},
+      },
+    ],
+  });
+}

@@ -1,11 +1,13 @@
 // The span panel: input/output (plain text, pretty JSON, chat messages), the
 // attribute tree, events and exceptions, token counts. Everything here is span
 // content and is rendered as text (React escaping); only http(s) URLs become links.
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import type { Attr, Span } from "../types";
 import { chatMessages, spanLatency, spanTokens, unflatten, type AttrTree } from "../transforms";
 import { fmtCount, fmtDuration, fmtTime, safeHref, tryJson, fmtUsd } from "../format";
 import { AnnotationPanel } from "./AnnotationPanel";
+import { Documents } from "./Documents";
+import { spanDocuments } from "../documents";
 
 function Scalar({ v }: { v: Attr }) {
   if (v === null) return <span className="null">null</span>;
@@ -87,8 +89,12 @@ function Messages({ span, which }: { span: Span; which: "input" | "output" }) {
 
 /** project: when given, the Annotations tab (read and add annotations / notes) is shown. */
 export function SpanPanel({ span, project }: { span: Span; project?: string }) {
-  const [tab, setTab] = useState<"io" | "attrs" | "events" | "annotations">("io");
+  const [tabState, setTab] = useState<"io" | "attrs" | "events" | "annotations" | "docs">("io");
   const a = span.attributes || {};
+  // retrieved / reranked documents: the Documents tab (docs/annotations.md, "Document annotations")
+  const docGroups = useMemo(() => spanDocuments(a), [a]);
+  const docCount = docGroups.reduce((n, g) => n + g.docs.length, 0);
+  const tab = tabState === "docs" && docCount === 0 ? "io" : tabState;
   const num = (k: string) => (typeof a[k] === "number" ? (a[k] as number) : null);
   const exceptions = span.events.filter((e) => e.name === "exception");
   const isLLM = span.span_kind === "LLM";
@@ -119,6 +125,11 @@ export function SpanPanel({ span, project }: { span: Span; project?: string }) {
         <button role="tab" className={tab === "events" ? "active" : ""} onClick={() => setTab("events")}>
           Events{span.events.length ? ` (${span.events.length})` : ""}
         </button>
+        {docCount > 0 && (
+          <button role="tab" className={`doctab ${tab === "docs" ? "active" : ""}`} onClick={() => setTab("docs")} data-testid="documents-tab">
+            Documents ({docCount})
+          </button>
+        )}
         {project && (
           <button role="tab" className={tab === "annotations" ? "active" : ""} onClick={() => setTab("annotations")}>
             Annotations
@@ -143,6 +154,7 @@ export function SpanPanel({ span, project }: { span: Span; project?: string }) {
           <Tree node={unflatten(a)} />
         </div>
       )}
+      {tab === "docs" && <Documents key={span.context.span_id} groups={docGroups} spanId={span.context.span_id} project={project} />}
       {tab === "annotations" && project && <AnnotationPanel project={project} spanId={span.context.span_id} />}
       {tab === "events" && (
         <div data-testid="events">
