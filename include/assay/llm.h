@@ -146,6 +146,10 @@ void as_llm_engine_opts_default(as_llm_engine_opts *o);
 
 /* Flags for as_llm_submit. */
 #define AS_LLM_NO_CACHE 1u   /* neither read nor write the cache            */
+#define AS_LLM_DEFER_WAKE 2u /* more submissions follow at once: do not wake
+                                the engine thread for this one; the caller
+                                calls as_llm_kick when the batch is in (the
+                                engine also looks every 200 ms)             */
 
 /* One request's outcome, passed to the callback.  The callback owns
  * nothing: everything is freed when it returns (copy what you keep). */
@@ -174,6 +178,9 @@ as_rc as_llm_engine_start(const as_llm_engine_opts *opts, as_llm_engine **out,
  * Fails only when the request cannot be serialised or the engine stops. */
 as_rc as_llm_submit(as_llm_engine *e, const as_llm_request *req, unsigned flags,
                     as_llm_done_fn done, void *ud, as_err *err);
+/* Wake the engine thread for requests submitted with AS_LLM_DEFER_WAKE
+ * (nothing when none waits).  Any thread. */
+void as_llm_kick(as_llm_engine *e);
 /* Cancel everything queued or in flight: each gets rc AS_ESHUTDOWN,
  * "cancelled".  Returns at once; the callbacks follow on the engine thread. */
 void as_llm_cancel_all(as_llm_engine *e);

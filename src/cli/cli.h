@@ -5,7 +5,9 @@
  */
 #ifndef ASSAY_CLI_H
 #define ASSAY_CLI_H
+#include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 int cmd_serve(int argc, char **argv);
 int cmd_db(int argc, char **argv);
@@ -16,6 +18,9 @@ int cmd_experiment(int argc, char **argv);        /* experiment.c */
 int cmd_demo(int argc, char **argv);              /* demo.c       */
 /* `assay experiment compare` (compare.c), argv[0] = "compare". */
 int cmd_experiment_compare(int argc, char **argv);
+/* "0.712 [0.660, 0.760]" (with sign: "+0.052 [+0.010, +0.094]") from a
+ * figure and its [lo, hi] interval (JSON); "-" without a figure (compare.c). */
+void cli_fmt_estimate(char *buf, size_t n, const json_t *v, const json_t *ci, bool sign);
 
 /* Environment default: getenv(name) if set and non-empty, else def. */
 const char *cli_env(const char *name, const char *def);

@@ -35,12 +35,12 @@ static void usage(FILE *f) {
         "2 bad usage.\n");
 }
 
-/* "0.712 [0.660, 0.760]" from {rate|mean, ci} */
-static void fmt_est(char *buf, size_t n, const json_t *v, const json_t *ci, bool sign) {
+void cli_fmt_estimate(char *buf, size_t n, const json_t *v, const json_t *ci, bool sign) {
     if (!json_is_number(v)) { snprintf(buf, n, "-"); return; }
     const char *f = sign ? "%+.3f" : "%.3f";
     int k = snprintf(buf, n, f, json_number_value(v));
-    if (json_is_array(ci) && k > 0 && (size_t)k < n) {
+    if (json_array_size(ci) == 2 && json_is_number(json_array_get(ci, 0)) && k > 0 &&
+        (size_t)k < n) {
         char lo[32], hi[32];
         snprintf(lo, sizeof(lo), f, json_number_value(json_array_get(ci, 0)));
         snprintf(hi, sizeof(hi), f, json_number_value(json_array_get(ci, 1)));
@@ -89,9 +89,9 @@ static void print_comparison(const json_t *base, const json_t *c) {
         snprintf(row[0], CELL, "%s%s", json_string_value(json_object_get(e, "name")),
                  binary ? "" : " (score)");
         snprintf(row[1], CELL, "%lld", (long long)json_integer_value(json_object_get(e, "n")));
-        fmt_est(row[2], CELL, json_object_get(b, key), json_object_get(b, "ci"), false);
-        fmt_est(row[3], CELL, json_object_get(k, key), json_object_get(k, "ci"), false);
-        fmt_est(row[4], CELL, json_object_get(d, "estimate"), json_object_get(d, "ci"), true);
+        cli_fmt_estimate(row[2], CELL, json_object_get(b, key), json_object_get(b, "ci"), false);
+        cli_fmt_estimate(row[3], CELL, json_object_get(k, key), json_object_get(k, "ci"), false);
+        cli_fmt_estimate(row[4], CELL, json_object_get(d, "estimate"), json_object_get(d, "ci"), true);
         fmt_p(row[5], CELL, json_object_get(e, "p_value"));
         fmt_p(row[6], CELL, json_object_get(e, "p_holm"));
         snprintf(row[7], CELL, "%s", json_string_value(json_object_get(e, "verdict_text")));

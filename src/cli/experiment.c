@@ -6,7 +6,10 @@
  * call (dataset, prompt, evaluators, model and key, every template
  * variable against every example), creates the experiment, prints its id
  * (so that a killed run can be resumed), runs it with a progress display
- * and prints a short summary.  `run --resume ID` runs what is missing.
+ * and prints the experiment's summary: the statistics of
+ * GET /v1/experiments/{id}/summary (as_analysis_summary) as a table, or
+ * with --json as that JSON body, and the compare command to run next.
+ * `run --resume ID` runs what is missing.
  * Exit status: 0 every run and evaluation completed; 1 some failed, the
  * run was interrupted or the endpoint could not be reached (resume it);
  * 2 bad usage or bad input (nothing was called).
@@ -21,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "assay/analysis.h"
 #include "assay/experiment.h"
 #include "assay/hex.h"
 #include "assay/store_datasets.h"
@@ -64,7 +68,10 @@ static void usage(FILE *f) {
         "  --resume ID          run what experiment ID is missing\n"
         "  --data DIR           data directory (default ./assay-data; env ASSAY_DATA)\n"
         "  --config FILE        provider keys and URLs   --prices FILE  price table\n"
-        "  --quiet              no progress output\n\n"
+        "  --quiet              no progress output\n"
+        "  --json               print the experiment's summary as JSON (the body of\n"
+        "                       GET /v1/experiments/{id}/summary); the other lines\n"
+        "                       go to stderr\n\n"
         "Exit status: 0 all completed, 1 some failed or interrupted (resume it),\n"
         "2 bad usage or input.\n");
 }
@@ -91,26 +98,93 @@ static void on_progress(void *ud, const as_exprun_progress *p) {
             p->cost_usd);
 }
 
-static void print_summary(const as_exprun_result *res, const as_task_spec *t) {
-    printf("\nassay experiment: %llu of %llu runs done (%llu before this pass), %llu failed "
-           "in this pass, %.1f s, $%.4f\n", (unsigned long long)res->p.done,
-           (unsigned long long)res->p.total, (unsigned long long)res->p.succeeded_before,
-           (unsigned long long)res->p.errors, res->p.elapsed_s, res->p.cost_usd);
-    for (size_t e = 0; e < res->n_ev; e++) {
-        const as_eval_summary *s = &res->ev[e];
-        bool judge = t->evaluators[e]->kind == AS_EVAL_JUDGE;
-        printf("\n%s (%s)\n  labels        ", s->name, judge ? "judge" : "code");
-        cli_print_labels(s);
-        double rate, lo, hi;
-        as_eval_pass_rate(s, &rate, &lo, &hi);
-        if (s->scored)
-            printf("  pass rate     %.1f%% [%.1f%%, %.1f%%] (Wilson 95%%, %llu of %llu scored)\n",
-                   rate * 100, lo * 100, hi * 100, (unsigned long long)s->passed,
-                   (unsigned long long)s->scored);
-        else
-            printf("  pass rate     n/a (no scored evaluations)\n");
-        printf("  errors        %llu\n", (unsigned long long)s->errors);
+/* One line about this pass (a resumed run does only what was missing). */
+static void print_pass(FILE *f, const as_exprun_result *res) {
+    fprintf(f, "assay experiment: this pass: %llu of %llu runs done (%llu before it), %llu "
+               "failed, %llu evaluations (%llu failed), %.1f s, $%.4f\n",
+            (unsigned long long)res->p.done, (unsigned long long)res->p.total,
+            (unsigned long long)res->p.succeeded_before, (unsigned long long)res->p.errors,
+            (unsigned long long)res->p.evals_done, (unsigned long long)res->p.eval_errors,
+            res->p.elapsed_s, res->p.cost_usd);
+}
+
+enum { SUM_COLS = 6, SUM_CELL = 80 };
+
+/* The experiment's summary (GET /v1/experiments/{id}/summary, over every
+ * pass): examples, runs, and per evaluator an aligned row of examples,
+ * errors, pass rate and (scores) mean with their 95% intervals. */
+static void print_summary(const json_t *sum, const char *gid) {
+    const json_t *x = json_object_get(sum, "experiment"), *runs = json_object_get(sum, "runs");
+    printf("\nexperiment %s (%s): %lld examples x %lld repetitions\n",
+           json_string_value(json_object_get(x, "name")), gid,
+           (long long)json_integer_value(json_object_get(sum, "example_count")),
+           (long long)json_integer_value(json_object_get(x, "repetitions")));
+    printf("runs: %lld expected, %lld successful, %lld failed, %lld missing\n",
+           (long long)json_integer_value(json_object_get(runs, "expected")),
+           (long long)json_integer_value(json_object_get(runs, "successful")),
+           (long long)json_integer_value(json_object_get(runs, "failed")),
+           (long long)json_integer_value(json_object_get(runs, "missing")));
+    const json_t *evs = json_object_get(sum, "evaluations");
+    size_t rows = json_array_size(evs);
+    if (rows == 0) {
+        printf("no evaluations\n");
+        return;
     }
+    static const char *const head[SUM_COLS] = {
+        "evaluator", "kind", "examples", "errors", "pass rate [95% CI]", "mean [95% CI]" };
+    char (*cell)[SUM_COLS][SUM_CELL] = calloc(rows + 1, sizeof(*cell));
+    if (!cell) { fprintf(stderr, "assay: out of memory\n"); exit(1); }
+    size_t width[SUM_COLS];
+    for (size_t k = 0; k < SUM_COLS; k++) {
+        snprintf(cell[0][k], SUM_CELL, "%s", head[k]);
+        width[k] = strlen(head[k]);
+    }
+    for (size_t i = 0; i < rows; i++) {
+        const json_t *e = json_array_get(evs, i);
+        const json_t *pass = json_object_get(e, "pass"), *score = json_object_get(e, "score");
+        const char *kind = json_string_value(json_object_get(e, "kind"));
+        char (*row)[SUM_CELL] = cell[i + 1];
+        snprintf(row[0], SUM_CELL, "%s", json_string_value(json_object_get(e, "name")));
+        snprintf(row[1], SUM_CELL, "%s", kind ? kind : "-");
+        snprintf(row[2], SUM_CELL, "%lld", (long long)json_integer_value(json_object_get(e, "examples")));
+        snprintf(row[3], SUM_CELL, "%lld", (long long)json_integer_value(json_object_get(e, "errors")));
+        cli_fmt_estimate(row[4], SUM_CELL, json_object_get(pass, "rate"), json_object_get(pass, "ci"), false);
+        if (kind && strcmp(kind, "score") == 0)
+            cli_fmt_estimate(row[5], SUM_CELL, json_object_get(score, "estimate"),
+                             json_object_get(score, "ci"), false);
+        else
+            snprintf(row[5], SUM_CELL, "-");
+        for (size_t k = 0; k < SUM_COLS; k++)
+            if (strlen(row[k]) > width[k]) width[k] = strlen(row[k]);
+    }
+    printf("\n");
+    for (size_t i = 0; i <= rows; i++) {
+        for (size_t k = 0; k < SUM_COLS; k++)
+            printf("%-*s%s", k + 1 < SUM_COLS ? (int)width[k] : 0, cell[i][k],
+                   k + 1 < SUM_COLS ? "  " : "");
+        printf("\n");
+    }
+    free(cell);
+}
+
+/* What to run next: a comparison with the previous experiment on the same
+ * dataset (baseline: the older one), or how to make one. */
+static void print_next(as_store *st, int64_t dataset_id, int64_t exp_id, const char *data_opt) {
+    json_t *rows = NULL;
+    int64_t next = 0;
+    as_err err;
+    int64_t prev = 0;
+    if (as_store_experiment_list(st, dataset_id, exp_id, 1, &rows, &next, &err) == AS_OK)
+        prev = json_integer_value(json_object_get(json_array_get(rows, 0), "id"));
+    json_decref(rows);
+    if (prev > 0)
+        printf("\ncompare with the previous experiment on this dataset:\n"
+               "  assay experiment compare %lld %lld%s%s\n", (long long)prev,
+               (long long)exp_id, data_opt ? " --data " : "", data_opt ? data_opt : "");
+    else
+        printf("\ncompare with another experiment on this dataset:\n"
+               "  assay experiment compare %lld OTHER_EXPERIMENT%s%s\n", (long long)exp_id,
+               data_opt ? " --data " : "", data_opt ? data_opt : "");
 }
 
 /* ---- identifiers ---------------------------------------------------------------- */
@@ -145,7 +219,8 @@ typedef struct run_args {
     size_t n_splits;
     unsigned long long repeat, concurrency, max_tokens;
     double temperature;
-    bool has_temperature, no_cache, quiet;
+    bool has_temperature, no_cache, quiet, json;
+    const char *data_opt;                /* --data as given, for messages */
 } run_args;
 
 /* The spec JSON of a new experiment's task from the options. */
@@ -265,14 +340,15 @@ static int run_main(const run_args *a, const char *data_dir) {
     }
     char gid[AS_GLOBALID_MAX];
     as_globalid_encode("Experiment", exp_id, gid);
-    printf("assay experiment: experiment %lld (%s), project %s, %llu examples x %lld "
+    FILE *info = a->json ? stderr : stdout;       /* --json: stdout is the JSON */
+    fprintf(info, "assay experiment: experiment %lld (%s), project %s, %llu examples x %lld "
            "repetitions\n", (long long)exp_id, gid,
            json_string_value(json_object_get(exp, "project_name")),
            (unsigned long long)n_examples,
            (long long)json_integer_value(json_object_get(exp, "repetitions")));
-    printf("assay experiment: resume with: assay experiment run --resume %lld\n",
-           (long long)exp_id);
-    fflush(stdout);
+    fprintf(info, "assay experiment: resume with: assay experiment run --resume %lld\n",
+            (long long)exp_id);
+    fflush(info);
 
     /* traces: through an ingest queue of our own (one writer thread) */
     if (as_ingest_start(st, NULL, &ingest, &err) != AS_OK) {
@@ -305,8 +381,29 @@ static int run_main(const run_args *a, const char *data_dir) {
     as_rc rc = as_exprun_run(&o, res, &err);
     signal(SIGINT, SIG_DFL);
     if (pr.tty && !a->quiet) fprintf(stderr, "\n");
-    print_summary(res, t);
-    status = 0;
+    if (!a->json) printf("\n");
+    print_pass(info, res);
+    /* The experiment as a whole, every pass included: the statistics of
+     * GET /v1/experiments/{id}/summary. */
+    as_analysis_opts ao;
+    as_analysis_opts_defaults(&ao);
+    json_t *sum = NULL;
+    as_err serr;
+    bool no_summary = as_analysis_summary(st, exp_id, &ao, &sum, &serr) != AS_OK;
+    if (no_summary) {
+        fprintf(stderr, "assay experiment: no summary: %s\n", serr.msg);
+    } else if (a->json) {
+        json_t *body = json_pack("{s:o}", "data", sum);
+        sum = NULL;
+        char *js = json_dumps(body, JSON_COMPACT);
+        if (js) { puts(js); free(js); }
+        json_decref(body);
+    } else {
+        print_summary(sum, gid);
+        print_next(st, dataset_id, exp_id, a->data_opt);
+    }
+    json_decref(sum);
+    status = no_summary;
     for (size_t e = 0; e < res->n_ev; e++) status |= res->ev[e].errors > 0;
     if (res->p.errors) {
         fprintf(stderr, "assay experiment: %llu runs failed (their errors are recorded; "
@@ -344,7 +441,7 @@ static int cmd_experiment_run(int argc, char **argv) {
     run_args a = { .repeat = 1, .concurrency = 4 };
     const char *data_dir = cli_env("ASSAY_DATA", "assay-data");
     enum { O_JUDGE = 256, O_NAME, O_DESC, O_VERSION, O_SPLIT, O_NOCACHE, O_RESUME, O_DATA,
-           O_CONFIG, O_PRICES, O_QUIET, O_TEMP, O_MAXTOK, O_REPEAT, O_CONC };
+           O_CONFIG, O_PRICES, O_QUIET, O_TEMP, O_MAXTOK, O_REPEAT, O_CONC, O_JSON };
     static const struct option opts[] = {
         { "dataset", required_argument, NULL, 'd' },
         { "prompt", required_argument, NULL, 'p' },
@@ -365,6 +462,7 @@ static int cmd_experiment_run(int argc, char **argv) {
         { "temperature", required_argument, NULL, O_TEMP },
         { "max-tokens", required_argument, NULL, O_MAXTOK },
         { "quiet", no_argument, NULL, O_QUIET },
+        { "json", no_argument, NULL, O_JSON },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -404,10 +502,11 @@ static int cmd_experiment_run(int argc, char **argv) {
             break;
         case O_NOCACHE: a.no_cache = true; break;
         case O_RESUME: a.resume = optarg; break;
-        case O_DATA: data_dir = optarg; break;
+        case O_DATA: data_dir = a.data_opt = optarg; break;
         case O_CONFIG: a.config = optarg; break;
         case O_PRICES: a.prices = optarg; break;
         case O_QUIET: a.quiet = true; break;
+        case O_JSON: a.json = true; break;
         case O_TEMP: {
             char *end;
             a.temperature = strtod(optarg, &end);

@@ -36,6 +36,7 @@ typedef struct eval_rec {
 
 typedef struct eval_out {
     FILE *f;
+    char *fbuf;                       /* f's 64 KB buffer (owned)      */
     char *path;
     bool csv;
     char **cols;                      /* data columns (CSV)            */

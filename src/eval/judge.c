@@ -26,6 +26,7 @@
 #include "assay/embed.h"
 #include "assay/eval.h"
 #include "yamljson.h"
+#include "../llm/wire.h"
 
 #define JUDGE_FILE_MAX (1u << 20)      /* a template file                 */
 #define JUDGE_MAX_RAILS 64
@@ -890,7 +891,40 @@ static void set_rail(const as_judge *j, int r, as_verdict *out) {
 
 /* The verdict from a structured answer; false when it is not an object
  * with a string label (then the text is tried). */
+/* The label and explanation of a structured answer: its "label" string
+ * (trimmed, matched to a rail) and "explanation" string (trimmed). */
+static void structured_verdict(const as_judge *j, const char *lab, size_t lab_n,
+                               const char *expl, size_t expl_n, as_verdict *out) {
+    char *label = trimmed_dup(lab, lab_n, " \t\r\n");
+    int r = label ? find_rail_ci(j, label) : -1;
+    if (r < 0 && label) r = as_snap_to_rail(label, j->labels, j->n_rails);
+    set_rail(j, r, out);
+    free(label);
+    if (expl) out->explanation = trimmed_dup(expl, expl_n, " \t\r\n");
+}
+
+/* A structured answer read with jansson (JSON_ALLOW_NUL).  The arena
+ * reader, held to what jansson accepts (llm_wire_read), answers first:
+ * no tree of mallocs per call.  What it refuses (nesting past its depth,
+ * or not JSON at all) goes to jansson, so both read the same texts the
+ * same way: of duplicate keys the last counts, "\u0000" may be in values. */
 static bool from_structured(const as_judge *j, const char *s, as_verdict *out) {
+    as_arena a;
+    as_arena_init(&a);
+    const as_jval *root;
+    as_err aerr;
+    if (llm_wire_read(s, strlen(s), true, &a, &root, &aerr) == AS_OK) {
+        const as_jval *lab = llm_wire_get(root, "label");   /* NULL-safe */
+        bool ok = as_json_is(root, AS_J_OBJ) && as_json_is(lab, AS_J_STR);
+        if (ok) {
+            const as_jval *e = llm_wire_get(root, "explanation");
+            bool es = as_json_is(e, AS_J_STR);
+            structured_verdict(j, lab->u.str, lab->n, es ? e->u.str : NULL, es ? e->n : 0, out);
+        }
+        as_arena_release(&a);
+        return ok;
+    }
+    as_arena_release(&a);
     json_error_t je;
     json_t *o = json_loads(s, JSON_ALLOW_NUL, &je);
     json_t *lab = json_object_get(o, "label");   /* NULL-safe */
@@ -898,14 +932,10 @@ static bool from_structured(const as_judge *j, const char *s, as_verdict *out) {
         json_decref(o);
         return false;
     }
-    char *label = trimmed_dup(json_string_value(lab), json_string_length(lab), " \t\r\n");
-    int r = label ? find_rail_ci(j, label) : -1;
-    if (r < 0 && label) r = as_snap_to_rail(label, j->labels, j->n_rails);
-    set_rail(j, r, out);
-    free(label);
     json_t *e = json_object_get(o, "explanation");
-    if (json_is_string(e))
-        out->explanation = trimmed_dup(json_string_value(e), json_string_length(e), " \t\r\n");
+    structured_verdict(j, json_string_value(lab), json_string_length(lab),
+                       json_is_string(e) ? json_string_value(e) : NULL,
+                       json_is_string(e) ? json_string_length(e) : 0, out);
     json_decref(o);
     return true;
 }

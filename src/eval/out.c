@@ -23,6 +23,7 @@
 #include "evalout.h"
 
 #define LINE_MAX_BYTES (256u << 20)
+#define OUT_BUF_BYTES (64u << 10)
 
 static const char *const csv_fields[] = {
     "label", "score", "passed", "explanation", "error", "prompt_tokens",
@@ -395,7 +396,12 @@ as_rc eval_out_open(eval_out *w, const char *path, bool resume,
     if (rc == AS_OK) {
         w->f = fopen(path, append ? "ab" : "wb");
         if (!w->f) rc = as_err_set(err, AS_EIO, "--out %s: %s", path, strerror(errno));
-        else setvbuf(w->f, NULL, _IOFBF, 1u << 16);
+        else {
+            /* glibc ignores the size when it is given no buffer (it keeps
+             * st_blksize, 4 KB): one write(2) per 4 KB of output */
+            w->fbuf = as_xmalloc(OUT_BUF_BYTES);
+            setvbuf(w->f, w->fbuf, _IOFBF, OUT_BUF_BYTES);
+        }
     }
     if (rc == AS_OK && w->csv && !append) csv_header(w);
     if (rc == AS_OK && w->err.code) { *err = w->err; rc = w->err.code; }
@@ -409,6 +415,8 @@ as_rc eval_out_close(eval_out *w, as_err *err) {
     if (w->f && fclose(w->f) != 0 && rc == AS_OK)
         rc = as_err_set(err, AS_EIO, "%s: %s", w->path, strerror(errno));
     w->f = NULL;
+    free(w->fbuf);
+    w->fbuf = NULL;
     for (size_t i = 0; i < w->ncols; i++) free(w->cols[i]);
     free(w->cols);
     w->cols = NULL;

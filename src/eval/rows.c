@@ -234,6 +234,17 @@ static inline void data_put(as_rows *r, char c) {
     r->data[r->dlen++] = c;
 }
 
+static void data_append(as_rows *r, const unsigned char *p, size_t n) {
+    if (r->dcap - r->dlen < n) {
+        size_t cap = r->dcap ? r->dcap : 256;
+        while (cap - r->dlen < n) cap *= 2;
+        r->data = as_xrealloc(r->data, cap);
+        r->dcap = cap;
+    }
+    memcpy(r->data + r->dlen, p, n);
+    r->dlen += n;
+}
+
 static void ends_push(as_rows *r, size_t end) {
     if (r->n_ends == r->ends_cap) {
         r->ends_cap = r->ends_cap ? r->ends_cap * 2 : 16;
@@ -335,6 +346,37 @@ static void set_columns(as_rows *r, size_t n, const fld *names) {
 
 /* ---- CSV --------------------------------------------------------------- */
 
+/* The run of plain bytes at the read position, which rd_get would hand out
+ * one at a time doing nothing but col++: ASCII other than NUL, CR, LF and
+ * the quote (and the comma when `comma`).  0 while rd_get has something
+ * else to do first (a line to count, a UTF-8 sequence to finish). */
+static size_t plain_run(const as_rows *r, bool comma, size_t max) {
+    if (r->nl_pending || r->need) return 0;
+    const unsigned char *p = r->buf + r->pos, *q = p, *e = r->buf + r->len;
+    if ((size_t)(e - p) > max) e = p + max;
+    while (q < e && *q < 0x80 && *q != '"' && *q != '\n' && *q != '\r' && *q != 0 &&
+           !(comma && *q == ','))
+        q++;
+    return (size_t)(q - p);
+}
+
+/* Take the plain run at the read position into the field at once, as far
+ * as the field and row limits leave room (the byte-by-byte path then meets
+ * the byte that breaks one, and says where). */
+static void csv_take_run(as_rows *r, bool comma, bool keep, size_t *flen) {
+    size_t room = AS_ROWS_MAX_FIELD - *flen;
+    if (keep) {
+        size_t row_room = r->dlen >= AS_ROWS_MAX_ROW ? 0 : AS_ROWS_MAX_ROW - r->dlen;
+        if (row_room < room) room = row_room;
+    }
+    size_t n = plain_run(r, comma, room);
+    if (n == 0) return;
+    if (keep) data_append(r, r->buf + r->pos, n);
+    *flen += n;
+    r->pos += n;
+    r->col += n;
+}
+
 /* Read one CSV record into data/ends; *got is false at the end of the
  * input.  Blank lines before it are skipped.  For the header every field
  * is kept, at most AS_ROWS_MAX_COLUMNS; for data, fields past the header's
@@ -370,6 +412,7 @@ static as_rc csv_record(as_rows *r, bool header, uint64_t *line0, size_t *nf_out
         } while (0)
         if (c == '"') {
             for (;;) {
+                csv_take_run(r, false, keep, &flen);
                 c = rd_get(r);
                 if (c == RD_ERR) return r->erc;
                 if (c == RD_EOF)
@@ -392,6 +435,7 @@ static as_rc csv_record(as_rows *r, bool header, uint64_t *line0, size_t *nf_out
                                    "quote inside an unquoted field (quote the "
                                    "whole field and double the quote)");
                 CSV_PUT(c);
+                csv_take_run(r, true, keep, &flen);
                 c = rd_get(r);
             }
             if (c == RD_ERR) return r->erc;

@@ -22,6 +22,8 @@
 #include "assay/evalrun.h"
 #include "evalout.h"
 
+#define KICK_AFTER_S 0.002       /* a batch's calls wait at most this (+ one row) */
+
 typedef struct rep {             /* one judge call's outcome */
     as_verdict v;
     bool done, ok;
@@ -308,6 +310,11 @@ static void drain(run *r, bool wait_all, double t0) {
         bool stop = o->stop && *o->stop;
         if (r->outstanding == 0) break;
         if (!wait_all && r->outstanding < o->window && !stop && !r->fatal[0]) break;
+        if (o->engine) {                               /* the batch is in */
+            pthread_mutex_unlock(&r->mu);
+            as_llm_kick(o->engine);
+            pthread_mutex_lock(&r->mu);
+        }
         if (o->out_path) eval_out_flush(&r->out);     /* idle: make it durable */
         if (stop && o->engine) {
             pthread_mutex_unlock(&r->mu);
@@ -367,7 +374,9 @@ static void start_row(run *r, as_row *row) {
             .temperature = 0, .answer = prompt.answer, .tool_name = prompt.tool_name,
             .tool_description = prompt.tool_description, .schema_json = prompt.schema_json,
         };
-        unsigned flags = (o->no_cache || o->repeat > 1) ? AS_LLM_NO_CACHE : 0;
+        /* rows are read and submitted in a batch (until the window is
+         * full or the data ends): drain wakes the engine once for it */
+        unsigned flags = AS_LLM_DEFER_WAKE | ((o->no_cache || o->repeat > 1) ? AS_LLM_NO_CACHE : 0);
         for (int i = 0; i < o->repeat; i++) {
             call *c = &t->calls[ci++];
             c->t = t;
@@ -493,6 +502,7 @@ as_rc as_eval_run(const as_eval_opts *o, as_eval_result *res, as_err *err) {
     }
 
     res->started = true;
+    double kicked = mono_s();
     as_eval_opts local = *o;
     if (local.window < 1) local.window = 1;
     r.o = &local;
@@ -503,6 +513,16 @@ as_rc as_eval_run(const as_eval_opts *o, as_eval_result *res, as_err *err) {
         if (rc || !row) break;
         if (skipped(&r, row->index)) { as_row_free(row); continue; }
         start_row(&r, row);
+        /* a batch is flushed when the window is full (drain); rows that
+         * are slow to read or evaluate do not hold its calls back longer
+         * than KICK_AFTER_S */
+        if (o->engine) {
+            double now = mono_s();
+            if (now - kicked >= KICK_AFTER_S) {
+                as_llm_kick(o->engine);
+                kicked = now;
+            }
+        }
         drain(&r, false, t0);
     }
     drain(&r, true, t0);

@@ -106,7 +106,11 @@ static as_rc scan_fstring(const char *s, const tk_sink *k, as_err *err) {
         }
         if (c == '}')
             return tmpl_fail(err, s, i, "unmatched '}' (write }} for a literal brace)");
-        if (c != '{') { i++; continue; }
+        if (c != '{') {                 /* text: on to the next brace */
+            i++;
+            i += strcspn(s + i, "{}");
+            continue;
+        }
         size_t j = i + 1;
         while (s[j] && s[j] != '}' && s[j] != '{') j++;
         if (s[j] != '}')
@@ -136,7 +140,11 @@ static as_rc scan_mustache(const char *s, const tk_sink *k, as_err *err) {
     as_rc rc = AS_OK;
     char shown[64];
     while (s[i] && rc == AS_OK) {
-        if (s[i] != '{' || s[i + 1] != '{') { i++; continue; }
+        if (s[i] != '{' || s[i + 1] != '{') {  /* text: on to the next brace */
+            const char *b = strchr(s + i + 1, '{');
+            i = b ? (size_t)(b - s) : i + 1 + strlen(s + i + 1);
+            continue;
+        }
         bool triple = s[i + 2] == '{';
         const char *close = strstr(s + i + (triple ? 3 : 2), triple ? "}}}" : "}}");
         if (!close)

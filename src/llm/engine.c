@@ -96,6 +96,7 @@ struct as_llm_engine {
     pthread_mutex_t mu;
     /* under mu */
     job *inbox_head, *inbox_tail;
+    bool wake_owed;            /* inbox jobs submitted without a wake-up  */
     bool cancel, stopping;
     as_llm_stats st;
     /* engine thread only */
@@ -108,6 +109,8 @@ struct as_llm_engine {
     llm_cache *cache;
     CURL *pool[64];
     int n_pool;
+    uint8_t *reg;              /* epoll registration by fd (REG_*)        */
+    int n_reg;
     uint64_t rng;
 };
 
@@ -544,25 +547,57 @@ static void cancel_everything(as_llm_engine *e) {
 }
 
 /* libcurl tells us which sockets to watch (socket_action API): they go
- * into our epoll set, next to the eventfd that submit/cancel/stop write. */
+ * into our epoll set, next to the eventfd that submit/cancel/stop write.
+ *
+ * A socket libcurl stops watching (CURL_POLL_REMOVE: its transfer is done)
+ * stays registered, parked: the next transfer on that kept-alive
+ * connection wants it back, and then one EPOLL_CTL_MOD does instead of a
+ * DEL and an ADD per request.  An event on a parked socket (the server
+ * closed the idle connection) removes it then.  A closed socket leaves the
+ * epoll set by itself, so a registration we remember may be gone, or its
+ * fd number taken by a new socket: MOD then fails with ENOENT and an ADD
+ * follows (MOD never reaches another socket: epoll keys on the file). */
+#define REG_ON 1u                  /* registered (as far as we know)     */
+#define REG_PARKED 2u              /* libcurl no longer watches it       */
+
+static uint8_t *reg_at(as_llm_engine *e, int fd) {
+    if (fd >= e->n_reg) {
+        int n = e->n_reg ? e->n_reg : 64;
+        while (n <= fd) n *= 2;
+        e->reg = as_xrealloc(e->reg, (size_t)n);
+        memset(e->reg + e->n_reg, 0, (size_t)(n - e->n_reg));
+        e->n_reg = n;
+    }
+    return &e->reg[fd];
+}
+
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *ud, void *sockp) {
     AS_UNUSED(easy);
+    AS_UNUSED(sockp);
     as_llm_engine *e = ud;
-    struct epoll_event ev = { 0 };
-    ev.data.fd = fd;
+    if (fd < 0) return 0;
+    uint8_t *reg = reg_at(e, fd);
     if (what == CURL_POLL_REMOVE) {
-        epoll_ctl(e->epfd, EPOLL_CTL_DEL, fd, NULL);
-        curl_multi_assign(e->multi, fd, NULL);
+        if (*reg & REG_ON) *reg |= REG_PARKED;
         return 0;
     }
+    struct epoll_event ev = { 0 };
+    ev.data.fd = fd;
     ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
-    if (sockp) {
+    int rc = -1;
+    if (*reg & REG_ON) rc = epoll_ctl(e->epfd, EPOLL_CTL_MOD, fd, &ev);
+    if (rc != 0 && epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EEXIST)
         epoll_ctl(e->epfd, EPOLL_CTL_MOD, fd, &ev);
-    } else {
-        epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev);
-        curl_multi_assign(e->multi, fd, e);           /* mark as known */
-    }
+    *reg = REG_ON;
     return 0;
+}
+
+/* An event for fd: false when it is a parked socket, now unregistered. */
+static bool watched(as_llm_engine *e, int fd) {
+    if (fd >= e->n_reg || !(e->reg[fd] & REG_PARKED)) return true;
+    epoll_ctl(e->epfd, EPOLL_CTL_DEL, fd, NULL);
+    e->reg[fd] = 0;
+    return false;
 }
 
 static int on_timer(CURLM *multi, long timeout_ms, void *ud) {
@@ -597,6 +632,7 @@ static void *engine_main(void *arg) {
         pthread_mutex_lock(&e->mu);
         job *in = e->inbox_head;
         e->inbox_head = e->inbox_tail = NULL;
+        e->wake_owed = false;
         bool cancel = e->cancel, stopping = e->stopping;
         e->cancel = false;
         pthread_mutex_unlock(&e->mu);
@@ -647,6 +683,7 @@ static void *engine_main(void *arg) {
                 AS_UNUSED(r);
                 continue;
             }
+            if (!watched(e, fd)) continue;
             int flags = (evs[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
                         (evs[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
                         (evs[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
@@ -757,14 +794,26 @@ as_rc as_llm_submit(as_llm_engine *e, const as_llm_request *req, unsigned flags,
     }
     /* The endpoint table belongs to the engine thread; look it up there. */
     j->ep = NULL;
-    bool was_empty = e->inbox_head == NULL;   /* else a wake-up is pending */
+    /* An empty inbox, or one filled by deferred submissions, has no
+     * wake-up pending; otherwise one is. */
+    bool need_wake = e->inbox_head == NULL || e->wake_owed;
     if (e->inbox_tail) e->inbox_tail->next = j;
     else e->inbox_head = j;
     e->inbox_tail = j;
     e->st.submitted++;
+    bool defer = (flags & AS_LLM_DEFER_WAKE) != 0;
+    e->wake_owed = defer && need_wake;
     pthread_mutex_unlock(&e->mu);
-    if (was_empty) wake(e);
+    if (need_wake && !defer) wake(e);
     return AS_OK;
+}
+
+void as_llm_kick(as_llm_engine *e) {
+    pthread_mutex_lock(&e->mu);
+    bool owed = e->wake_owed;
+    e->wake_owed = false;
+    pthread_mutex_unlock(&e->mu);
+    if (owed) wake(e);
 }
 
 void as_llm_cancel_all(as_llm_engine *e) {
@@ -786,6 +835,7 @@ void as_llm_engine_stop(as_llm_engine *e) {
     curl_multi_cleanup(e->multi);
     close(e->epfd);
     close(e->evfd);
+    free(e->reg);
     llm_cache_close(e->cache);
     while (e->eps) {
         endpoint *ep = e->eps;

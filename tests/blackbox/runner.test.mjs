@@ -30,6 +30,35 @@ async function until(what, fn, ms = 60000) {
 
 const LABELS = ["correct", "incorrect"];
 
+// The evaluator table at the end of `assay experiment run`: one object per
+// row, by the header's column names.  Asserts that the columns are aligned
+// (each value starts where its header does).
+function summaryTable(stdout) {
+  const lines = stdout.split("\n");
+  const h = lines.findIndex((l) => /^evaluator\s+kind\s+examples\s+errors\s+pass rate/.test(l));
+  assert.ok(h >= 0, stdout);
+  const head = lines[h];
+  const names = ["evaluator", "kind", "examples", "errors", "pass rate [95% CI]", "mean [95% CI]"];
+  const starts = names.map((n) => head.indexOf(n));
+  assert.ok(starts.every((x, i) => x >= 0 && (i === 0 || x > starts[i - 1])), head);
+  const rows = [];
+  for (const line of lines.slice(h + 1)) {
+    if (line === "") break;
+    const cells = starts.map((x, i) => {
+      assert.ok(i === 0 || line[x - 1] === " ", `column ${names[i]} misaligned: ${line}`);
+      assert.notEqual(line[x], " ", `column ${names[i]} misaligned: ${line}`);
+      return line.slice(x, i + 1 < starts.length ? starts[i + 1] : undefined).trim();
+    });
+    rows.push({ evaluator: cells[0], kind: cells[1], examples: cells[2], errors: cells[3],
+                pass: cells[4], mean: cells[5] });
+  }
+  return rows;
+}
+
+// "0.500 [0.215, 0.785]" from a figure and its interval, as the CLI prints it.
+const esc = (t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const ci3 = (v, ci) => `${v.toFixed(3)} [${ci[0].toFixed(3)}, ${ci[1].toFixed(3)}]`;
+
 // n examples; example i's question steers the judge to LABELS[i % 2].
 function examples(n, tag) {
   const inputs = [];
@@ -147,11 +176,19 @@ describe("experiment runner against the mock LLM", () => {
     const expId = m[2];
     const project = m[3];
     assert.match(r.stdout, /resume with: assay experiment run --resume \d+/);
-    // summary: labels and Wilson pass rate
-    assert.match(r.stdout, /qa_correctness \(judge\)/);
-    assert.match(r.stdout, /correct 8 \(50\.0%\), incorrect 8 \(50\.0%\)|incorrect 8 \(50\.0%\), correct 8 \(50\.0%\)/);
-    assert.match(r.stdout, /pass rate\s+50\.0% \[28\.0%, 72\.0%\] \(Wilson 95%, 8 of 16 scored\)/);
-    assert.match(r.stdout, /contains \(code\)/);
+    // the end summary: this pass, then the experiment's statistics over
+    // examples (a strict majority of the 2 repetitions: 4 of 8 pass)
+    assert.match(r.stdout, /this pass: 16 of 16 runs done \(0 before it\), 0 failed, 32 evaluations \(0 failed\)/);
+    assert.match(r.stdout, /\nexperiment answer \(\S+\): 8 examples x 2 repetitions\nruns: 16 expected, 16 successful, 0 failed, 0 missing\n/);
+    const rows = summaryTable(r.stdout);
+    assert.deepEqual(rows.map((x) => x.evaluator), ["contains", "qa_correctness"]);
+    for (const row of rows) {
+      assert.deepEqual([row.kind, row.examples, row.errors], ["binary", "8", "0"]);
+      assert.equal(row.pass, "0.500 [0.215, 0.785]");     // Wilson 95% of 4 / 8
+      assert.equal(row.mean, "-");
+    }
+    // the first experiment on its dataset: nothing to compare with yet
+    assert.match(r.stdout, /compare with another experiment on this dataset:\n  assay experiment compare \d+ OTHER_EXPERIMENT\n/);
     const recs = await records(expId);
     checkComplete(recs, 8, 2, ["qa_correctness", "contains"]);
     // exactly one task call and one judge call per run
@@ -191,6 +228,59 @@ describe("experiment runner against the mock LLM", () => {
     assert.equal(evals.length, 16);
     const qaTraces = new Set(recs.map((x) => x.annotations.find((a) => a.name === "qa_correctness").trace_id));
     assert.deepEqual(new Set(evals.map((s) => s.context.trace_id)), qaTraces);
+  });
+
+  test("CLI: the end summary is the experiment's summary (table, --json, the compare to run next)", async () => {
+    // 6 examples, 3 per label; rouge_l against a reference that matches one
+    // label's answer gives non-binary scores (a "score" evaluator)
+    const name = "cli-summary";
+    const inputs = [0, 1, 2, 3, 4, 5].map((i) => ({ question: `${name} ${i}? [[mock label=${LABELS[i % 2]}]]` }));
+    const outputs = inputs.map(() => ({ answer: "LABEL: correct" }));
+    const up = await server.postJSON("/v1/datasets/upload?sync=true", { action: "create", name, inputs, outputs });
+    assert.equal(up.status, 200, up.text());
+    const args = ["--dataset", name, "--prompt", "Q: {question}", "--model", model(),
+                  "--evaluator", "qa_correctness", "--evaluator", "rouge_l", "--no-cache"];
+    const r1 = await runCli(args, { env: cliEnv() });
+    assert.equal(r1.code, 0, r1.stderr + r1.stdout);
+    const id1 = /experiment (\d+) \((\S+)\)/.exec(r1.stdout);
+    const sum1 = (await server.get(`/v1/experiments/${id1[2]}/summary`)).json().data;
+    assert.match(r1.stdout, new RegExp(`\\nexperiment task \\(${esc(id1[2])}\\): 6 examples x 1 repetitions\\n` +
+                                       "runs: 6 expected, 6 successful, 0 failed, 0 missing\\n"));
+    const rows = summaryTable(r1.stdout);
+    assert.deepEqual(rows.map((x) => x.evaluator), sum1.evaluations.map((e) => e.name));
+    assert.deepEqual(rows.map((x) => x.evaluator), ["qa_correctness", "rouge_l"]);
+    for (const [i, e] of sum1.evaluations.entries()) {
+      assert.equal(rows[i].kind, e.kind);
+      assert.equal(rows[i].examples, String(e.examples));
+      assert.equal(rows[i].errors, String(e.errors));
+      assert.equal(rows[i].pass, ci3(e.pass.rate, e.pass.ci));
+      assert.equal(rows[i].mean, e.kind === "score" ? ci3(e.score.estimate, e.score.ci) : "-");
+    }
+    assert.equal(rows[0].pass, "0.500 [0.188, 0.812]");   // Wilson 95% of 3 / 6
+    assert.equal(rows[1].kind, "score");
+    assert.match(rows[1].mean, /^0\.\d{3} \[0\.\d{3}, 0\.\d{3}\]$/);
+    assert.match(r1.stdout, new RegExp(`assay experiment compare ${id1[1]} OTHER_EXPERIMENT\\n`));
+
+    // a second experiment on the dataset: --json prints the summary body
+    // on stdout (the other lines go to stderr); the table's figures are
+    // those of the REST summary
+    const r2 = await runCli([...args, "--json"], { env: cliEnv() });
+    assert.equal(r2.code, 0, r2.stderr + r2.stdout);
+    const id2 = /experiment (\d+) \((\S+)\)/.exec(r2.stderr);
+    assert.ok(id2, r2.stderr);
+    assert.match(r2.stderr, /this pass: 6 of 6 runs done/);
+    const body = JSON.parse(r2.stdout);
+    const sum2 = (await server.get(`/v1/experiments/${id2[2]}/summary`)).json().data;
+    assert.deepEqual(body.data, sum2);
+    assert.equal(body.data.example_count, 6);
+    assert.deepEqual(body.data.runs, { expected: 6, successful: 6, failed: 0, missing: 0 });
+
+    // a third, as a table: it names the comparison with the previous one
+    const r3 = await runCli(args, { env: cliEnv() });
+    assert.equal(r3.code, 0, r3.stderr + r3.stdout);
+    const id3 = /experiment (\d+) \((\S+)\)/.exec(r3.stdout);
+    assert.match(r3.stdout, new RegExp(`compare with the previous experiment on this dataset:\\n` +
+                                       `  assay experiment compare ${id2[1]} ${id3[1]}\\n`));
   });
 
   test("CLI: bad input exits 2 before any call", async () => {

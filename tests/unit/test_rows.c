@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "assay/buf.h"
 #include "assay/eval.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -536,6 +537,67 @@ TEST(csv_limits) {
     expect_err(t, (size_t)(p - t), false, AS_ETOOBIG, "data.csv:2: row longer than 67108864 bytes",
                __LINE__);
     free(t);
+}
+
+/* Long runs of plain ASCII are taken a run at a time (rows.c, plain_run):
+ * the same values from memory, a file and gzip (runs cut by the chunks),
+ * and errors right after a run at the byte's own line and column. */
+TEST(csv_long_plain_runs) {
+    size_t na = 100000, ny = 70000, nz = 5000;
+    as_buf b;
+    as_buf_init(&b, AS_BUF_UNLIMITED);
+    as_buf_puts(&b, "a,b\n");
+    for (size_t i = 0; i < na; i++) as_buf_putc(&b, 'x');
+    as_buf_puts(&b, ",\"");
+    for (size_t i = 0; i < ny; i++) as_buf_putc(&b, i % 1000 == 999 ? ',' : 'y');
+    as_buf_puts(&b, "\n\"\"");
+    for (size_t i = 0; i < nz; i++) as_buf_putc(&b, 'z');
+    as_buf_puts(&b, "\xC3\xA9w\"\n1,2\n");
+    char *want_b = malloc(ny + 1 + 2 + nz + 3 + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < ny; i++) want_b[k++] = i % 1000 == 999 ? ',' : 'y';
+    want_b[k++] = '\n';
+    want_b[k++] = '"';
+    for (size_t i = 0; i < nz; i++) want_b[k++] = 'z';
+    memcpy(want_b + k, "\xC3\xA9w", 4);
+    for (int how = 0; how < 3; how++) {
+        got g;
+        if (how == 0) read_mem(&g, b.data, b.len, false);
+        else if (how == 1) read_path(&g, write_file("long.csv", b.data, b.len));
+        else read_path(&g, write_gz("long.csv.gz", b.data, b.len));
+        CHECK_INT(g.rc, AS_OK);
+        CHECK_INT(g.n, 2);
+        if (g.n == 2) {
+            CHECK_INT(strlen(val(&g, 0, "a")), na);
+            CHECK(strspn(val(&g, 0, "a"), "x") == na);
+            CHECK_STR(val(&g, 0, "b"), want_b);
+            CHECK_INT(g.rows[1]->line, 4);
+            CHECK_STR(val(&g, 1, "b"), "2");
+        }
+        got_free(&g);
+    }
+    free(want_b);
+    /* errors after a run: where the offending byte is */
+    as_buf_reset(&b);
+    as_buf_puts(&b, "a,b\n1,");
+    for (size_t i = 0; i < 50000; i++) as_buf_putc(&b, 'q');
+    as_buf_puts(&b, "\"\n");
+    expect_err(b.data, b.len, false, AS_EINVAL,
+               "data.csv:2:50003: quote inside an unquoted field (quote the whole field "
+               "and double the quote)", __LINE__);
+    as_buf_reset(&b);
+    as_buf_puts(&b, "a,b\n1,\"\n");
+    for (size_t i = 0; i < 40000; i++) as_buf_putc(&b, 'q');
+    as_buf_puts(&b, "\xC3(\"\n");
+    expect_err(b.data, b.len, false, AS_EINVAL, "data.csv:3:40001: invalid UTF-8 (byte 0xc3)",
+               __LINE__);
+    as_buf_reset(&b);
+    as_buf_puts(&b, "a,b\n1,\"");
+    for (size_t i = 0; i < 30000; i++) as_buf_putc(&b, 'q');
+    as_buf_puts(&b, "\"x\n");
+    expect_err(b.data, b.len, false, AS_EINVAL,
+               "data.csv:2:30005: characters after the closing quote of a field", __LINE__);
+    as_buf_release(&b);
 }
 
 TEST(csv_error_is_sticky) {
@@ -1122,7 +1184,7 @@ TEST_MAIN(T(large_file_flat_memory), T(csv_basic), T(csv_quotes_and_escapes),
           T(csv_final_line_without_newline), T(csv_blank_lines), T(csv_empty_fields),
           T(csv_header_names), T(csv_empty_inputs), T(csv_errors_quotes),
           T(csv_errors_field_count), T(csv_error_nul), T(csv_utf8_invalid),
-          T(csv_utf8_valid_edges), T(csv_limits), T(csv_error_is_sticky), T(end_is_stable),
+          T(csv_utf8_valid_edges), T(csv_limits), T(csv_long_plain_runs), T(csv_error_is_sticky), T(end_is_stable),
           T(jsonl_values), T(jsonl_columns_and_keys), T(jsonl_lines), T(jsonl_errors),
           T(jsonl_bytes), T(jsonl_limits), T(rows_outlive_reader), T(count_in_memory),
           T(scan_files), T(open_by_extension), T(gzip_files), T(chunk_boundaries))
