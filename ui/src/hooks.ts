@@ -1,5 +1,5 @@
 // React hooks shared by pages.
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { api, getAll } from "./api";
 import type { Project } from "./types";
 
@@ -15,4 +15,26 @@ export function useProjects(): { projects: Project[] | null; error: string | nul
     return () => ac.abort();
   }, []);
   return { projects, error };
+}
+
+/**
+ * An action started from a form or button: `run(fn)` marks it busy, clears
+ * the error, and shows the thrown error's message when fn fails; `fail`
+ * shows a message of the page's own (a check before calling the server).
+ */
+export function useAction(): { busy: boolean; error: string | null; fail: (message: string | null) => void; run: (fn: () => Promise<void>) => Promise<void> } {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = useCallback(async (fn: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+    } catch (e) {
+      setError(String((e as Error).message || e));
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, fail: setError, run };
 }

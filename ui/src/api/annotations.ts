@@ -38,20 +38,25 @@ export interface SpanAnnotation {
 
 export interface DatasetSummary { id: string; name: string; example_count?: number }
 
-/** Annotations (and notes) of the given spans, every page; ids batched by 200. */
-export async function spanAnnotations(project: string, spanIds: string[], signal?: AbortSignal): Promise<SpanAnnotation[]> {
-  const out: SpanAnnotation[] = [];
+/** Every page of a project's annotation listing for the given spans (ids batched by 200). */
+async function annotationsOfSpans<T>(what: "span_annotations" | "document_annotations", project: string, spanIds: string[], signal?: AbortSignal): Promise<T[]> {
+  const out: T[] = [];
   for (let i = 0; i < spanIds.length; i += 200) {
     const ids = spanIds.slice(i, i + 200);
     let cursor: string | undefined;
     for (;;) {
-      const page = await get<Page<SpanAnnotation>>(`/v1/projects/${enc(project)}/span_annotations`, { span_ids: ids, limit: "1000", cursor }, signal);
+      const page = await get<Page<T>>(`/v1/projects/${enc(project)}/${what}`, { span_ids: ids, limit: "1000", cursor }, signal);
       out.push(...page.data);
       if (!page.next_cursor) break;
       cursor = page.next_cursor;
     }
   }
   return out;
+}
+
+/** Annotations (and notes) of the given spans. */
+export function spanAnnotations(project: string, spanIds: string[], signal?: AbortSignal): Promise<SpanAnnotation[]> {
+  return annotationsOfSpans<SpanAnnotation>("span_annotations", project, spanIds, signal);
 }
 
 export async function annotationConfigs(signal?: AbortSignal): Promise<AnnotationConfig[]> {
@@ -106,20 +111,9 @@ export interface DocumentAnnotation extends SpanAnnotation {
   document_position: number;
 }
 
-/** Document annotations of the given spans, every page; ids batched by 200. */
-export async function documentAnnotations(project: string, spanIds: string[], signal?: AbortSignal): Promise<DocumentAnnotation[]> {
-  const out: DocumentAnnotation[] = [];
-  for (let i = 0; i < spanIds.length; i += 200) {
-    const ids = spanIds.slice(i, i + 200);
-    let cursor: string | undefined;
-    for (;;) {
-      const page = await get<Page<DocumentAnnotation>>(`/v1/projects/${enc(project)}/document_annotations`, { span_ids: ids, limit: "1000", cursor }, signal);
-      out.push(...page.data);
-      if (!page.next_cursor) break;
-      cursor = page.next_cursor;
-    }
-  }
-  return out;
+/** Document annotations of the given spans. */
+export function documentAnnotations(project: string, spanIds: string[], signal?: AbortSignal): Promise<DocumentAnnotation[]> {
+  return annotationsOfSpans<DocumentAnnotation>("document_annotations", project, spanIds, signal);
 }
 
 /** Add (or replace: upsert on name, span, position) a HUMAN annotation of one retrieved document. */

@@ -1,5 +1,6 @@
 // In-page dialogs of the spans table's selection: add the selected spans to a
 // dataset (POST /v1/datasets/from_spans) or to a labelling queue.
+import { useAction } from "../hooks";
 import { useEffect, useState } from "react";
 import "./AddToDialogs.css";
 import { Link } from "../router";
@@ -32,8 +33,7 @@ export function AddToDatasetDialog({ spanIds, onClose }: { spanIds: string[]; on
   const [mode, setMode] = useState<"new" | "existing">("new");
   const [name, setName] = useState("");
   const [existing, setExisting] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const act = useAction();
   const [result, setResult] = useState<{ id: string; name: string; created: number; updated: number } | null>(null);
 
   useEffect(() => {
@@ -42,23 +42,17 @@ export function AddToDatasetDialog({ spanIds, onClose }: { spanIds: string[]; on
         setDatasets(d);
         if (d.length) setExisting(d[0].name);
       })
-      .catch((e) => setError(String(e.message || e)));
+      .catch((e) => act.fail(String(e.message || e)));
   }, []);
 
   const go = async () => {
     const target = mode === "new" ? name.trim() : existing;
-    if (!target) return setError("Give the dataset a name.");
-    setBusy(true);
-    setError(null);
-    try {
+    if (!target) return act.fail("Give the dataset a name.");
+    await act.run(async () => {
       const r = await datasetFromSpans({ name: target, action: mode === "new" ? "create" : "append", span_ids: spanIds });
       const d = r.data;
       setResult({ id: d.dataset_id, name: target, created: Number(d.num_created_examples ?? spanIds.length), updated: Number(d.num_updated_examples ?? 0) });
-    } catch (e) {
-      setError(String((e as Error).message || e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -94,8 +88,8 @@ export function AddToDatasetDialog({ spanIds, onClose }: { spanIds: string[]; on
             )}
           </div>
           <div className="dialogrow">
-            <button data-testid="dataset-go" disabled={busy} onClick={go}>
-              {busy ? "adding…" : mode === "new" ? "Create dataset" : "Append"}
+            <button data-testid="dataset-go" disabled={act.busy} onClick={go}>
+              {act.busy ? "adding…" : mode === "new" ? "Create dataset" : "Append"}
             </button>
             <button className="secondary" onClick={onClose}>
               Cancel
@@ -103,7 +97,7 @@ export function AddToDatasetDialog({ spanIds, onClose }: { spanIds: string[]; on
           </div>
         </>
       )}
-      {error && <div className="error">{error}</div>}
+      {act.error && <div className="error">{act.error}</div>}
       {result && (
         <div data-testid="dataset-result">
           <p>
@@ -120,8 +114,7 @@ export function AddToDatasetDialog({ spanIds, onClose }: { spanIds: string[]; on
 export function AddToQueueDialog({ spanIds, onClose }: { spanIds: string[]; onClose: () => void }) {
   const [queues, setQueues] = useState<Queue[] | null>(null);
   const [queue, setQueue] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const act = useAction();
   const [result, setResult] = useState<{ id: string; name: string; added: number; total: number } | null>(null);
 
   useEffect(() => {
@@ -130,21 +123,14 @@ export function AddToQueueDialog({ spanIds, onClose }: { spanIds: string[]; onCl
         setQueues(q);
         if (q.length) setQueue(q[0].id);
       })
-      .catch((e) => setError(String(e.message || e)));
+      .catch((e) => act.fail(String(e.message || e)));
   }, []);
 
-  const go = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const go = () =>
+    act.run(async () => {
       const r = await queueApi.addItems(queue, spanIds.map((id) => ({ kind: "span" as const, id })));
       setResult({ id: queue, name: queues?.find((q) => q.id === queue)?.name ?? queue, added: r.added, total: r.item_ids.length });
-    } catch (e) {
-      setError(String((e as Error).message || e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <Dialog title="Add to labelling queue" onClose={onClose} testId="add-queue-dialog">
@@ -153,7 +139,7 @@ export function AddToQueueDialog({ spanIds, onClose }: { spanIds: string[]; onCl
       </p>
       {!result && (
         <>
-          {queues === null && !error && <div className="muted">loading…</div>}
+          {queues === null && !act.error && <div className="muted">loading…</div>}
           {queues?.length === 0 && (
             <div className="muted">
               No labelling queues yet: <Link to="/labelling">create one on the Labelling page</Link>.
@@ -172,8 +158,8 @@ export function AddToQueueDialog({ spanIds, onClose }: { spanIds: string[]; onCl
             </div>
           )}
           <div className="dialogrow">
-            <button data-testid="queue-go" disabled={busy || !queue} onClick={go}>
-              {busy ? "adding…" : "Add"}
+            <button data-testid="queue-go" disabled={act.busy || !queue} onClick={go}>
+              {act.busy ? "adding…" : "Add"}
             </button>
             <button className="secondary" onClick={onClose}>
               Cancel
@@ -181,7 +167,7 @@ export function AddToQueueDialog({ spanIds, onClose }: { spanIds: string[]; onCl
           </div>
         </>
       )}
-      {error && <div className="error">{error}</div>}
+      {act.error && <div className="error">{act.error}</div>}
       {result && (
         <div data-testid="queue-result">
           <p>

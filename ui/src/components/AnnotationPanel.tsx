@@ -1,6 +1,8 @@
 // A span's annotations and notes (GET /v1/projects/{p}/span_annotations) with
 // forms to add an annotation (POST /v1/span_annotations) and a note
 // (POST /v1/span_notes).  Annotation text is user content: rendered as text.
+import { useAction } from "../hooks";
+import { EMPTY_ANNOTATION_FORM, readAnnotationForm } from "../annotationForm";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { addSpanAnnotation, addSpanNote, annotationConfigs, spanAnnotations, type AnnotationConfig, type SpanAnnotation } from "../api/annotations";
 import { fmtTime } from "../format";
@@ -16,9 +18,9 @@ export function AnnotationPanel({ project, spanId }: { project: string; spanId: 
   const [anns, setAnns] = useState<SpanAnnotation[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [configs, setConfigs] = useState<AnnotationConfig[]>([]);
-  const [form, setForm] = useState({ name: "", label: "", score: "", explanation: "" });
+  const [form, setForm] = useState(EMPTY_ANNOTATION_FORM);
   const [note, setNote] = useState("");
-  const [busy, setBusy] = useState(false);
+  const act = useAction();
 
   const load = useCallback(
     (signal?: AbortSignal) =>
@@ -50,43 +52,28 @@ export function AnnotationPanel({ project, spanId }: { project: string; spanId: 
 
   const addAnnotation = async (e: React.FormEvent) => {
     e.preventDefault();
-    const name = form.name.trim();
-    if (!name) return setError("The annotation needs a name.");
-    const score = form.score.trim() === "" ? null : Number(form.score);
-    if (score !== null && !Number.isFinite(score)) return setError(`score '${form.score}' is not a number`);
-    const label = form.label.trim() || null;
-    const explanation = form.explanation.trim() || null;
-    if (label === null && score === null && explanation === null) return setError("Give a label, a score or an explanation.");
-    setBusy(true);
-    try {
-      await addSpanAnnotation({ span_id: spanId, name, label, score, explanation });
-      setForm({ name: "", label: "", score: "", explanation: "" });
+    const r = readAnnotationForm(form, true);
+    if (!r.ok) return act.fail(r.error);
+    await act.run(async () => {
+      await addSpanAnnotation({ span_id: spanId, name: r.name, label: r.label, score: r.score, explanation: r.explanation });
+      setForm(EMPTY_ANNOTATION_FORM);
       await load();
-    } catch (err) {
-      setError(String((err as Error).message || err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const addNote = async (e: React.FormEvent) => {
     e.preventDefault();
-    if (!note.trim()) return setError("The note is empty.");
-    setBusy(true);
-    try {
+    if (!note.trim()) return act.fail("The note is empty.");
+    await act.run(async () => {
       await addSpanNote(spanId, note);
       setNote("");
       await load();
-    } catch (err) {
-      setError(String((err as Error).message || err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <div className="annpanel" data-testid="annotations">
-      {error && <div className="error">{error}</div>}
+      {(error || act.error) && <div className="error">{act.error || error}</div>}
       {anns === null && !error && <div className="muted">loading…</div>}
       {anns && (
         <>
@@ -150,7 +137,7 @@ export function AnnotationPanel({ project, spanId }: { project: string; spanId: 
         </div>
         <div className="annrow">
           <input aria-label="explanation" data-testid="ann-explanation" placeholder="explanation (optional)" value={form.explanation} onChange={(e) => setForm({ ...form, explanation: e.target.value })} />
-          <button type="submit" data-testid="ann-add" disabled={busy}>
+          <button type="submit" data-testid="ann-add" disabled={act.busy}>
             Add
           </button>
         </div>
@@ -159,7 +146,7 @@ export function AnnotationPanel({ project, spanId }: { project: string; spanId: 
         <h3>Add a note</h3>
         <div className="annrow">
           <textarea aria-label="note" data-testid="note-text" placeholder="note" value={note} onChange={(e) => setNote(e.target.value)} />
-          <button type="submit" data-testid="note-add" disabled={busy}>
+          <button type="submit" data-testid="note-add" disabled={act.busy}>
             Add note
           </button>
         </div>

@@ -4,6 +4,8 @@
 // document (GET /v1/projects/{p}/document_annotations) and a form to add one
 // (POST /v1/document_annotations).  Document content, ids, metadata and
 // annotation text are span / user content: rendered as text only.
+import { useAction } from "../hooks";
+import { EMPTY_ANNOTATION_FORM, readAnnotationForm } from "../annotationForm";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { addDocumentAnnotation, annotationConfigs, documentAnnotations, type AnnotationConfig, type DocumentAnnotation } from "../api/annotations";
 import { byPosition, chipText, clip, fmtScore, metaText, type DocGroup, type RetrievedDoc } from "../documents";
@@ -12,31 +14,19 @@ import "./Documents.css";
 const DATALIST_ID = "doc-ann-config-names";
 
 function DocForm({ spanId, position, configs, onAdded }: { spanId: string; position: number; configs: AnnotationConfig[]; onAdded: () => Promise<void> }) {
-  const [form, setForm] = useState({ name: "", label: "", score: "", explanation: "" });
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [form, setForm] = useState(EMPTY_ANNOTATION_FORM);
+  const act = useAction();
   const config = useMemo(() => configs.find((c) => c.name === form.name.trim()), [configs, form.name]);
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
-    const name = form.name.trim();
-    if (!name) return setError("The annotation needs a name.");
-    const score = form.score.trim() === "" ? null : Number(form.score);
-    if (score !== null && !Number.isFinite(score)) return setError(`score '${form.score}' is not a number`);
-    const label = form.label.trim() || null;
-    const explanation = form.explanation.trim() || null;
-    if (label === null && score === null) return setError("Give a label or a score.");
-    setBusy(true);
-    try {
-      await addDocumentAnnotation({ span_id: spanId, document_position: position, name, label, score, explanation });
-      setForm({ name: "", label: "", score: "", explanation: "" });
-      setError(null);
+    const r = readAnnotationForm(form, false);
+    if (!r.ok) return act.fail(r.error);
+    await act.run(async () => {
+      await addDocumentAnnotation({ span_id: spanId, document_position: position, name: r.name, label: r.label, score: r.score, explanation: r.explanation });
+      setForm(EMPTY_ANNOTATION_FORM);
       await onAdded();
-    } catch (err) {
-      setError(String((err as Error).message || err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -67,13 +57,13 @@ function DocForm({ spanId, position, configs, onAdded }: { spanId: string; posit
       </div>
       <div className="docformrow">
         <input aria-label="explanation" data-testid="doc-ann-explanation" placeholder="explanation (optional)" value={form.explanation} onChange={(e) => setForm({ ...form, explanation: e.target.value })} />
-        <button type="submit" data-testid="doc-ann-add" disabled={busy}>
+        <button type="submit" data-testid="doc-ann-add" disabled={act.busy}>
           Add
         </button>
       </div>
-      {error && (
+      {act.error && (
         <div className="error" data-testid="doc-ann-error">
-          {error}
+          {act.error}
         </div>
       )}
     </form>
