@@ -126,7 +126,7 @@ export function SpanPanel({ span, project }: { span: Span; project?: string }) {
           Events{span.events.length ? ` (${span.events.length})` : ""}
         </button>
         {docCount > 0 && (
-          <button role="tab" className={`doctab ${tab === "docs" ? "active" : ""}`} onClick={() => setTab("docs")} data-testid="documents-tab">
+          <button role="tab" className={tab === "docs" ? "active" : ""} onClick={() => setTab("docs")} data-testid="documents-tab">
             Documents ({docCount})
           </button>
         )}
