@@ -79,22 +79,34 @@ static as_rc read_spans(sqlite3 *db, sqlite3_stmt *q, int64_t trace,
     return AS_OK;
 }
 
+/* The traces of a scan with their stored totals (migration 9), newest
+ * first; at most `limit` rows (-1: all).  Shared by the graph's trace list
+ * and the time series. */
+static as_rc prepare_scan(sqlite3 *db, const as_obs_scan *qs, int64_t limit,
+                          sqlite3_stmt **q, as_err *err) {
+#define SCAN_COLS "SELECT id, start_time, end_time, span_count, error_count, " \
+                  "prompt_tokens, completion_tokens, cost FROM traces "
+    /* one trace: its unique index is the way in */
+    as_rc rc = sq_prepare(db, qs->trace_id
+        ? SCAN_COLS "WHERE trace_id = ?4 AND project_id = ?1 AND start_time >= ?2 "
+          "AND start_time < ?3 LIMIT ?5"
+        : SCAN_COLS "WHERE project_id = ?1 AND start_time >= ?2 AND start_time < ?3 "
+          "ORDER BY start_time DESC, id DESC LIMIT ?5", q, err);
+#undef SCAN_COLS
+    if (rc != AS_OK) return rc;
+    sqlite3_bind_int64(*q, 1, qs->project_id);
+    sqlite3_bind_int64(*q, 2, qs->start_ns ? qs->start_ns : INT64_MIN);
+    sqlite3_bind_int64(*q, 3, qs->end_ns ? qs->end_ns : INT64_MAX);
+    if (qs->trace_id) sqlite3_bind_blob(*q, 4, qs->trace_id, 16, SQLITE_STATIC);
+    sqlite3_bind_int64(*q, 5, limit);
+    return AS_OK;
+}
+
 static as_rc list_traces(sqlite3 *db, const as_obs_scan *qs, trow **out,
                          size_t *n, bool *truncated, as_err *err) {
     sqlite3_stmt *q;
-    const char *sql = qs->trace_id
-        ? "SELECT id, start_time, end_time FROM traces WHERE trace_id = ?4 "
-          "AND project_id = ?1 AND start_time >= ?2 AND start_time < ?3"
-        : "SELECT id, start_time, end_time FROM traces WHERE project_id = ?1 "
-          "AND start_time >= ?2 AND start_time < ?3 "
-          "ORDER BY start_time DESC, id DESC LIMIT ?5";
-    as_rc rc = sq_prepare(db, sql, &q, err);
+    as_rc rc = prepare_scan(db, qs, qs->max_traces ? (int64_t)qs->max_traces + 1 : -1, &q, err);
     if (rc != AS_OK) return rc;
-    sqlite3_bind_int64(q, 1, qs->project_id);
-    sqlite3_bind_int64(q, 2, qs->start_ns ? qs->start_ns : INT64_MIN);
-    sqlite3_bind_int64(q, 3, qs->end_ns ? qs->end_ns : INT64_MAX);
-    if (qs->trace_id) sqlite3_bind_blob(q, 4, qs->trace_id, 16, SQLITE_STATIC);
-    else sqlite3_bind_int64(q, 5, qs->max_traces ? (int64_t)qs->max_traces + 1 : -1);
     size_t cap = 0;
     int r;
     *out = NULL;
@@ -159,18 +171,8 @@ static as_rc sq_obs_totals(as_store *st, const as_obs_scan *qs, as_obs_totals_fn
     sq_store *s = SQ(st);
     sqlite3 *db = sq_acquire(s);
     sqlite3_stmt *q;
-    as_rc rc = sq_prepare(db,
-        "SELECT id, start_time, end_time, span_count, error_count, prompt_tokens, "
-        "completion_tokens, cost FROM traces WHERE project_id = ?1 "
-        "AND start_time >= ?2 AND start_time < ?3 AND (?4 IS NULL OR trace_id = ?4) "
-        "ORDER BY start_time DESC, id DESC LIMIT ?5", &q, err);
+    as_rc rc = prepare_scan(db, qs, qs->max_traces ? (int64_t)qs->max_traces : -1, &q, err);
     if (rc == AS_OK) {
-        sqlite3_bind_int64(q, 1, qs->project_id);
-        sqlite3_bind_int64(q, 2, qs->start_ns ? qs->start_ns : INT64_MIN);
-        sqlite3_bind_int64(q, 3, qs->end_ns ? qs->end_ns : INT64_MAX);
-        if (qs->trace_id) sqlite3_bind_blob(q, 4, qs->trace_id, 16, SQLITE_STATIC);
-        else sqlite3_bind_null(q, 4);
-        sqlite3_bind_int64(q, 5, qs->max_traces ? (int64_t)qs->max_traces : -1);
         int r;
         while ((r = sqlite3_step(q)) == SQLITE_ROW) {
             as_obs_trace_totals t = {
