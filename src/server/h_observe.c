@@ -8,8 +8,6 @@
  * The figures come from src/observe/; these handlers parse the query and
  * shape errors (404 unknown project or trace, 422 a bad parameter).
  */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "assay/hex.h"
@@ -18,23 +16,6 @@
 #include "server.h"
 
 #define DAY_NS (86400LL * 1000000000LL)
-
-/* ?name= as an integer in [lo, hi] (*out untouched when absent). */
-static bool query_int(as_req *r, const char *name, long long lo, long long hi,
-                      long long *out) {
-    const char *s = as_req_query(r, name);
-    if (!s) return true;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
-        as_reply_errorf(r, AS_EUNPROCESSABLE, "%s must be an integer from %lld to %lld, "
-                        "got '%.40s'", name, lo, hi, s);
-        return false;
-    }
-    *out = v;
-    return true;
-}
 
 static bool time_range(as_req *r, int64_t *start, int64_t *end) {
     if (!as_req_time(r, "start_time", start) || !as_req_time(r, "end_time", end))
@@ -51,7 +32,7 @@ static void h_agent_graph(as_req *r) {
     if (!as_req_project(r, r->params[0], &q.project_id, NULL)) return;
     if (!time_range(r, &q.start_ns, &q.end_ns)) return;
     long long max = AS_GRAPH_DEFAULT_TRACES;
-    if (!query_int(r, "max_traces", 1, AS_GRAPH_MAX_TRACES, &max)) return;
+    if (!as_req_int(r, "max_traces", 1, AS_GRAPH_MAX_TRACES, &max)) return;
     q.max_traces = (size_t)max;
     uint8_t tid[16];
     const char *trace_id = as_req_query(r, "trace_id");
@@ -90,7 +71,7 @@ static void h_timeseries(as_req *r) {
         return;
     }
     long long interval = as_timeseries_default_interval(end - start);
-    if (!query_int(r, "interval", AS_TS_MIN_INTERVAL_S, 100LL * 365 * 86400, &interval)) return;
+    if (!as_req_int(r, "interval", AS_TS_MIN_INTERVAL_S, 100LL * 365 * 86400, &interval)) return;
     json_t *out;
     as_err e;
     as_rc rc = as_observe_timeseries(r->srv->store, project, start, end, interval, &out, &e);

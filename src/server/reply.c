@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,17 +145,24 @@ json_t *as_req_json_body(as_req *r) {
     return v;
 }
 
-int as_req_limit(as_req *r, int def, int max) {
-    const char *s = as_req_query(r, "limit");
-    if (!s) return def;
+bool as_req_int(as_req *r, const char *name, long long lo, long long hi, long long *out) {
+    const char *s = as_req_query(r, name);
+    if (!s) return true;
     char *end;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < 1 || v > max) {
-        as_reply_errorf(r, AS_EUNPROCESSABLE, "limit must be an integer from 1 to %d, "
-                        "got '%.40s'", max, s);
-        return -1;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
+        as_reply_errorf(r, AS_EUNPROCESSABLE, "%s must be an integer from %lld to %lld, "
+                        "got '%.40s'", name, lo, hi, s);
+        return false;
     }
-    return (int)v;
+    *out = v;
+    return true;
+}
+
+int as_req_limit(as_req *r, int def, int max) {
+    long long v = def;
+    return as_req_int(r, "limit", 1, max, &v) ? (int)v : -1;
 }
 
 bool as_req_time(as_req *r, const char *name, int64_t *ns) {

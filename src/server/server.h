@@ -161,6 +161,9 @@ void as_reply_attachment(as_req *r, const char *name, const char *ext);
 /* Parse the JSON body as an object; on failure replies 400/422 and
  * returns NULL. */
 json_t *as_req_json_body(as_req *r);
+/* ?name= as an integer in [lo, hi] (*out untouched when absent); replies
+ * 422 naming the parameter and returns false. */
+bool as_req_int(as_req *r, const char *name, long long lo, long long hi, long long *out);
 /* ?limit= within [1, max] (default def); replies 422 and returns -1. */
 int as_req_limit(as_req *r, int def, int max);
 /* ?name= as ISO 8601 into ns (0 if absent); replies 422 and returns false. */
