@@ -1,6 +1,7 @@
 // A span's annotations and notes (GET /v1/projects/{p}/span_annotations) with
 // forms to add an annotation (POST /v1/span_annotations) and a note
 // (POST /v1/span_notes).  Annotation text is user content: rendered as text.
+import { LabelInput } from "./LabelInput";
 import { useAction } from "../hooks";
 import { EMPTY_ANNOTATION_FORM, readAnnotationForm } from "../annotationForm";
 import { useCallback, useEffect, useMemo, useState } from "react";
@@ -112,27 +113,7 @@ export function AnnotationPanel({ project, spanId }: { project: string; spanId: 
               <option key={c.id} value={c.name} />
             ))}
           </datalist>
-          {config?.type === "CATEGORICAL" ? (
-            <select
-              aria-label="label"
-              data-testid="ann-label"
-              value={form.label}
-              onChange={(e) => {
-                // the config's score of the label, as a labelling queue would give it
-                const v = (config.values || []).find((x) => x.label === e.target.value);
-                setForm({ ...form, label: e.target.value, score: v && v.score != null ? String(v.score) : "" });
-              }}
-            >
-              <option value="">label…</option>
-              {(config.values || []).map((v) => (
-                <option key={v.label} value={v.label}>
-                  {v.label}
-                </option>
-              ))}
-            </select>
-          ) : (
-            <input aria-label="label" data-testid="ann-label" placeholder="label" value={form.label} onChange={(e) => setForm({ ...form, label: e.target.value })} />
-          )}
+          <LabelInput config={config} value={form.label} testId="ann-label" onChange={(label, score) => setForm({ ...form, label, score: config?.type === "CATEGORICAL" ? (score != null ? String(score) : "") : form.score })} />
           <input aria-label="score" data-testid="ann-score" placeholder="score" value={form.score} onChange={(e) => setForm({ ...form, score: e.target.value })} style={{ width: 70 }} />
         </div>
         <div className="annrow">

@@ -4,6 +4,7 @@
 // document (GET /v1/projects/{p}/document_annotations) and a form to add one
 // (POST /v1/document_annotations).  Document content, ids, metadata and
 // annotation text are span / user content: rendered as text only.
+import { LabelInput } from "./LabelInput";
 import { useAction } from "../hooks";
 import { EMPTY_ANNOTATION_FORM, readAnnotationForm } from "../annotationForm";
 import { useCallback, useEffect, useMemo, useState } from "react";
@@ -33,26 +34,7 @@ function DocForm({ spanId, position, configs, onAdded }: { spanId: string; posit
     <form className="docform" onSubmit={submit} data-testid="doc-ann-form">
       <div className="docformrow">
         <input aria-label="annotation name" data-testid="doc-ann-name" list={DATALIST_ID} placeholder="name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
-        {config?.type === "CATEGORICAL" ? (
-          <select
-            aria-label="label"
-            data-testid="doc-ann-label"
-            value={form.label}
-            onChange={(e) => {
-              const v = (config.values || []).find((x) => x.label === e.target.value);
-              setForm({ ...form, label: e.target.value, score: v && v.score != null ? String(v.score) : form.score });
-            }}
-          >
-            <option value="">label…</option>
-            {(config.values || []).map((v) => (
-              <option key={v.label} value={v.label}>
-                {v.label}
-              </option>
-            ))}
-          </select>
-        ) : (
-          <input aria-label="label" data-testid="doc-ann-label" placeholder="label" value={form.label} onChange={(e) => setForm({ ...form, label: e.target.value })} />
-        )}
+        <LabelInput config={config} value={form.label} testId="doc-ann-label" onChange={(label, score) => setForm({ ...form, label, score: score != null ? String(score) : form.score })} />
         <input aria-label="score" data-testid="doc-ann-score" className="docscoreinput" placeholder="score" value={form.score} onChange={(e) => setForm({ ...form, score: e.target.value })} />
       </div>
       <div className="docformrow">
