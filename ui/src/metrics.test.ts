@@ -12,7 +12,8 @@ const bucket = (start: string, traces: number, extra: Partial<Bucket> = {}): Buc
 
 const ts: Timeseries = {
   start_time: "2026-01-01T00:00:00+00:00", end_time: "2026-01-01T01:30:00+00:00", interval_s: 1800,
-  summary: { traces: 0, spans: 0, errors: 0, error_rate: null, latency_ms: { p50: null, p95: null, p99: null }, tokens: { prompt: 0, completion: 0, total: 0 }, cost: null },
+  // what the server sends for these buckets
+  summary: { traces: 15, spans: 180, errors: 1, error_rate: 1 / 15, latency_ms: { p50: 800, p95: 2000, p99: 2300 }, tokens: { prompt: 1500, completion: 600, total: 2100 }, cost: 0.15 },
   buckets: [
     bucket("2026-01-01T00:00:00+00:00", 12, { errors: 1, error_rate: 1 / 12 }),
     bucket("2026-01-01T00:30:00+00:00", 0),
@@ -64,7 +65,8 @@ describe("metrics transforms", () => {
     expect(t.tokens).toBe(15 * 140);
     expect(t.cost).toBeCloseTo(0.15);
     expect(t.annotations).toBe(14);
-    const none = totals({ ...ts, buckets: [bucket("2026-01-01T00:00:00Z", 0)], annotations: [] });
+    const empty = { traces: 0, spans: 0, errors: 0, error_rate: null, latency_ms: { p50: null, p95: null, p99: null }, tokens: { prompt: 0, completion: 0, total: 0 }, cost: null };
+    const none = totals({ ...ts, summary: empty, buckets: [bucket("2026-01-01T00:00:00Z", 0)], annotations: [] });
     expect(none.cost).toBeNull();
     expect(none.errorRate).toBeNull();
   });

@@ -72,21 +72,14 @@ export interface Totals {
   annotations: number;
 }
 
-/** Totals over the range (sums of the buckets). */
+/** The range's figures: the server's summary (every trace counted), and
+ * the annotations summed over the buckets. */
 export function totals(ts: Timeseries): Totals {
-  let traces = 0, spans = 0, errors = 0, tokens = 0, annotations = 0;
-  let cost: number | null = null;
-  for (const b of ts.buckets) {
-    traces += num(b.traces) ?? 0;
-    spans += num(b.spans) ?? 0;
-    errors += num(b.errors) ?? 0;
-    const t = b.tokens;
-    if (t) tokens += num(t.total) ?? (num(t.prompt) ?? 0) + (num(t.completion) ?? 0);
-    const c = num(b.cost);
-    if (c != null) cost = (cost ?? 0) + c;
-  }
+  const s = ts.summary;
+  let annotations = 0;
   for (const a of ts.annotations || []) for (const b of a.buckets) annotations += num(b.count) ?? 0;
-  return { traces, spans, errors, errorRate: traces ? errors / traces : null, tokens, cost, annotations };
+  const tokens = s.tokens ? num(s.tokens.total) ?? (num(s.tokens.prompt) ?? 0) + (num(s.tokens.completion) ?? 0) : 0;
+  return { traces: s.traces, spans: s.spans, errors: s.errors, errorRate: s.error_rate, tokens, cost: num(s.cost), annotations };
 }
 
 /** The mean score of an annotation name over the range (bucket means weighted by their counts); null without scores. */

@@ -22,7 +22,8 @@ vi.mock("uplot", () => {
 
 const ts = (traces: number, annotated = true): Timeseries => ({
   start_time: "2026-01-01T00:00:00+00:00", end_time: "2026-01-01T01:00:00+00:00", interval_s: 1800,
-  summary: { traces: 0, spans: 0, errors: 0, error_rate: null, latency_ms: { p50: null, p95: null, p99: null }, tokens: { prompt: 0, completion: 0, total: 0 }, cost: null },
+  // what the server sends for these buckets
+  summary: { traces, spans: traces * 3, errors: 0, error_rate: traces ? 0 : null, latency_ms: { p50: null, p95: null, p99: null }, tokens: { prompt: 0, completion: 0, total: 0 }, cost: traces ? 0.5 : null },
   buckets: [0, 1].map((i) => ({
     start_time: `2026-01-01T00:${i ? "30" : "00"}:00+00:00`, traces: i ? 0 : traces, spans: i ? 0 : traces * 3, errors: 0, error_rate: i || !traces ? null : 0,
     latency_ms: { p50: null, p95: null, p99: null }, tokens: { prompt: 0, completion: 0, total: 0 }, cost: i || !traces ? null : 0.5,
