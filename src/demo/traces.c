@@ -17,22 +17,21 @@
 #include "assay/alloc.h"
 #include "assay/ingest.h"
 #include "assay/otlp.h"
+#include "assay/hex.h"
 #include "assay/store_annotations.h"
 #include "demo_int.h"
 
 #define MS 1000000LL
 #define DEMO_SEED 0x7a1b2c3d4e5f6071ull
 
+/* `bytes` random bytes as lower-case hex (2 * bytes + 1 chars). */
 static void hex_id(demo_rng *r, char *out, int bytes) {
-    static const char hx[] = "0123456789abcdef";
+    uint8_t b[16];
     for (int i = 0; i < bytes; i += 8) {
         uint64_t v = demo_rng_next(r);
-        for (int j = 0; j < 8 && i + j < bytes; j++) {
-            out[2 * (i + j)] = hx[(v >> (8 * j + 4)) & 15];
-            out[2 * (i + j) + 1] = hx[(v >> (8 * j)) & 15];
-        }
+        for (int j = 0; j < 8 && i + j < bytes; j++) b[i + j] = (uint8_t)(v >> (8 * j));
     }
-    out[2 * bytes] = '\0';
+    as_hex_encode(b, (size_t)bytes, out);
 }
 
 void demo_plan_make(demo_plan *p, const demo_data *d, int64_t now) {
