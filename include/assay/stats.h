@@ -169,6 +169,13 @@ as_rc as_bootstrap_mean_hist(const double *value, const uint64_t *count, size_t 
 /* The deterministic parts, exposed for the oracle tests and for callers
  * with their own resampling. */
 
+/* qsort comparator of doubles, ascending. */
+int as_cmp_double(const void *a, const void *b);
+
+/* The nearest-rank quantile: the value at 1-based rank ceil(p * n) of
+ * sorted (ascending, n >= 1), p in [0, 1]; ranks clamped to [1, n]. */
+double as_quantile_nearest_rank(const double *sorted, size_t n, double p);
+
 /* numpy.percentile(sorted, q) with the default "linear" method, q in
  * [0, 100], including numpy's two-sided lerp; sorted ascending, n >= 1. */
 double as_percentile_sorted(const double *sorted, size_t n, double q);

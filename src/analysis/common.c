@@ -10,6 +10,7 @@
 
 #include "analysis_int.h"
 #include "assay/alloc.h"
+#include "assay/stats.h"
 #include "assay/hex.h"
 
 void as_analysis_opts_defaults(as_analysis_opts *o) {
@@ -157,11 +158,6 @@ bool an_is_binary(const as_an_experiment *x, const an_groups *g, uint32_t name) 
 
 /* ---- bootstrap -------------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 #define BOOT_WORK_MAX 1e8   /* resamples x items drawn one by one */
 
 json_t *an_boot_mean_json(const double *x, size_t n, const as_analysis_opts *o) {
@@ -178,7 +174,7 @@ json_t *an_boot_mean_json(const double *x, size_t n, const as_analysis_opts *o) 
      * O(B k) whatever n. */
     double *s = as_xmalloc(n * sizeof(double));
     memcpy(s, x, n * sizeof(double));
-    qsort(s, n, sizeof(double), cmp_double);
+    qsort(s, n, sizeof(double), as_cmp_double);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (i == 0 || s[i] != s[i - 1]) k++;

@@ -9,11 +9,7 @@
 
 #include "analysis_int.h"
 #include "assay/alloc.h"
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "assay/stats.h"
 
 static json_t *run_figures(const as_an_experiment *x, json_t *out) {
     int64_t ok = 0, failed = 0, prompt = 0, completion = 0, with_tokens = 0;
@@ -49,7 +45,7 @@ static json_t *run_figures(const as_an_experiment *x, json_t *out) {
         ? json_pack("{s:f, s:I}", "total", cost, "runs", (json_int_t)with_cost)
         : json_null());
     if (nl) {
-        qsort(lat, nl, sizeof(double), cmp_double);
+        qsort(lat, nl, sizeof(double), as_cmp_double);
         double sum = 0;
         for (size_t i = 0; i < nl; i++) sum += lat[i];
         json_object_set_new(out, "latency_ms", json_pack("{s:f, s:f, s:f, s:f}",

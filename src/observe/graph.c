@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "assay/alloc.h"
+#include "assay/stats.h"
 #include "assay/observe.h"
 #include "assay/store_analysis.h"
 
@@ -247,19 +248,6 @@ void as_agent_graph_add(as_agent_graph *g, const as_obs_trace *t) {
     }
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Nearest rank: the value at rank ceil(p * n), 1-based; v sorted. */
-static double pct(const double *v, size_t n, double p) {
-    size_t r = (size_t)ceil(p * (double)n);
-    if (r < 1) r = 1;
-    if (r > n) r = n;
-    return v[r - 1];
-}
-
 static int cmp_node(const void *a, const void *b, void *arg) {
     const as_agent_graph *g = arg;
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -285,7 +273,7 @@ json_t *as_agent_graph_json(as_agent_graph *g) {
     for (uint32_t k = 0; k < nn; k++) {
         gnode *nd = &g->nodes[order[k]];
         const char *id = g->ids.v[order[k]];
-        if (nd->nlat > 1) qsort(nd->lat, nd->nlat, sizeof(double), cmp_double);
+        if (nd->nlat > 1) qsort(nd->lat, nd->nlat, sizeof(double), as_cmp_double);
         json_t *o = json_pack(
             "{s:s, s:s, s:s#, s:I, s:I, s:I, s:I, s:f,"
             " s:{s:f, s:f, s:f}, s:{s:I, s:I}}",
@@ -294,8 +282,8 @@ json_t *as_agent_graph_json(as_agent_graph *g) {
             "roots", (json_int_t)nd->roots, "errors", (json_int_t)nd->errors,
             "error_rate", nd->calls ? (double)nd->errors / (double)nd->calls : 0.0,
             "latency_ms", "mean", nd->nlat ? nd->lat_sum / (double)nd->nlat : 0.0,
-            "p50", nd->nlat ? pct(nd->lat, nd->nlat, 0.50) : 0.0,
-            "p95", nd->nlat ? pct(nd->lat, nd->nlat, 0.95) : 0.0,
+            "p50", nd->nlat ? as_quantile_nearest_rank(nd->lat, nd->nlat, 0.50) : 0.0,
+            "p95", nd->nlat ? as_quantile_nearest_rank(nd->lat, nd->nlat, 0.95) : 0.0,
             "tokens", "prompt", (json_int_t)nd->prompt, "completion", (json_int_t)nd->completion);
         json_object_set_new(o, "cost", nd->has_cost ? json_real(nd->cost) : json_null());
         json_array_append_new(nodes, o);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "assay/alloc.h"
+#include "assay/stats.h"
 #include "assay/observe.h"
 #include "assay/store_analysis.h"
 #include "assay/timefmt.h"
@@ -177,17 +178,9 @@ void as_timeseries_add_annotation(as_timeseries *ts, const as_obs_annotation *a)
     b->labels[li]++;
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static json_t *pct_json(const double *v, size_t n, double p) {
     if (!n) return json_null();
-    size_t r = (size_t)ceil(p * (double)n);
-    if (r < 1) r = 1;
-    if (r > n) r = n;
-    return json_real(v[r - 1]);
+    return json_real(as_quantile_nearest_rank(v, n, p));
 }
 
 static json_t *iso(int64_t ns) {
@@ -268,7 +261,7 @@ static json_t *summary_json(const as_timeseries *ts) {
         all.completion += b->completion;
         if (b->has_cost) { all.cost += b->cost; all.has_cost = true; }
     }
-    if (all.nlat > 1) qsort(all.lat, all.nlat, sizeof(double), cmp_double);
+    if (all.nlat > 1) qsort(all.lat, all.nlat, sizeof(double), as_cmp_double);
     json_t *o = bucket_json(&all);
     free(all.lat);
     return o;
@@ -278,7 +271,7 @@ json_t *as_timeseries_json(const as_timeseries *ts) {
     json_t *buckets = json_array();
     for (size_t k = 0; k < ts->nb; k++) {
         tbucket *b = &ts->b[k];
-        if (b->nlat > 1) qsort(b->lat, b->nlat, sizeof(double), cmp_double);
+        if (b->nlat > 1) qsort(b->lat, b->nlat, sizeof(double), as_cmp_double);
         json_t *o = bucket_json(b);
         json_object_set_new(o, "start_time", iso(ts->start + (int64_t)k * ts->interval_ns));
         json_array_append_new(buckets, o);

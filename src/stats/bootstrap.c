@@ -154,11 +154,6 @@ double as_percentile_sorted(const double *sorted, size_t n, double q) {
     return gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma;
 }
 
-static int cmp_double(const void *x, const void *y) {
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
 /* Number of elements < v and <= v in a sorted array. */
 static void count_below(const double *s, size_t n, double v, size_t *lt, size_t *le) {
     size_t lo = 0, hi = n;
@@ -200,7 +195,7 @@ as_rc as_bootstrap_interval(double *theta_b, size_t B, double theta_hat, double 
     if (rc != AS_OK) return rc;
     if (B == 0 || B > UINT32_MAX)
         return as_err_set(err, AS_EINVAL, "bootstrap: %zu resamples", B);
-    qsort(theta_b, B, sizeof *theta_b, cmp_double);
+    qsort(theta_b, B, sizeof *theta_b, as_cmp_double);
 
     memset(out, 0, sizeof *out);
     out->estimate = theta_hat;

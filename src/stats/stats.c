@@ -144,3 +144,15 @@ double as_majority_share(const uint32_t *counts, size_t n_labels, size_t *majori
     if (strict) *strict = ties == 0 && total > 0;
     return total > 0 ? counts[best] / total : 0;
 }
+
+int as_cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double as_quantile_nearest_rank(const double *sorted, size_t n, double p) {
+    size_t r = (size_t)ceil(p * (double)n);
+    if (r < 1) r = 1;
+    if (r > n) r = n;
+    return sorted[r - 1];
+}
