@@ -345,6 +345,20 @@ export function QueuePage({ queueId }: { queueId: string }) {
     setFlash(null);
   }, [current?.item.id, current?.status]); // eslint-disable-line react-hooks/exhaustive-deps
 
+  // after an answer or a skip: the item's new state, then the next item of
+  // this session's history, or a new one from the server
+  const moveOn = useCallback(
+    async (hist: typeof history) => {
+      setHistory(hist);
+      setBusy(false);
+      if (pos < hist.length - 1) {
+        setPos(pos + 1);
+        refreshProgress();
+      } else await fetchNext(hist);
+    },
+    [pos, refreshProgress, fetchNext],
+  );
+
   const submit = useCallback(async () => {
     if (!current || busy) return;
     const { answers, error: formError } = buildAnswers(configs, labels, texts);
@@ -355,17 +369,12 @@ export function QueuePage({ queueId }: { queueId: string }) {
     try {
       await queueApi.submit(queueId, current.item.id, annotator, answers, note.trim() || undefined);
       const hist = history.map((h, i) => (i === pos ? { ...h, status: "done" as const, labels: { ...labels }, texts: { ...texts }, note } : h));
-      setHistory(hist);
-      setBusy(false);
-      if (pos < hist.length - 1) {
-        setPos(pos + 1);
-        refreshProgress();
-      } else await fetchNext(hist);
+      await moveOn(hist);
     } catch (e) {
       setError(String((e as Error).message || e));
       setBusy(false);
     }
-  }, [current, busy, configs, labels, texts, note, queueId, annotator, history, pos, refreshProgress, fetchNext]);
+  }, [current, busy, configs, labels, texts, note, queueId, annotator, history, pos, moveOn]);
 
   const skip = useCallback(async () => {
     if (!current || busy) return;
@@ -375,17 +384,12 @@ export function QueuePage({ queueId }: { queueId: string }) {
     try {
       await queueApi.skip(queueId, current.item.id, annotator);
       const hist = history.map((h, i) => (i === pos ? { ...h, status: "skipped" as const } : h));
-      setHistory(hist);
-      setBusy(false);
-      if (pos < hist.length - 1) {
-        setPos(pos + 1);
-        refreshProgress();
-      } else await fetchNext(hist);
+      await moveOn(hist);
     } catch (e) {
       setError(String((e as Error).message || e));
       setBusy(false);
     }
-  }, [current, busy, queueId, annotator, history, pos, refreshProgress, fetchNext]);
+  }, [current, busy, queueId, annotator, history, pos, moveOn]);
 
   const goNext = useCallback(() => {
     if (pos < history.length - 1) setPos(pos + 1);
