@@ -194,7 +194,8 @@ describe("labelling", () => {
     await page.keyboard.press("2");
     await page.keyboard.press("Enter");
     await page.getByTestId("all-done").waitFor({ timeout: scaled(10000) });
-    assert.equal(await page.getByTestId("progress").innerText(), "2 / 2 done, 0 in progress");
+    // the progress is fetched again after the last answer: wait for the new figures
+    await page.waitForFunction(() => document.querySelector('[data-testid="progress"]')?.textContent === "2 / 2 done, 0 in progress", null, { timeout: scaled(10000) });
     const anns = (await rest("GET", `/v1/dataset_example_annotations?dataset_id=${encodeURIComponent(up.dataset_id)}&name=helpful`)).data;
     assert.deepEqual(anns.map((a) => [a.user_id, a.result.label]), [["carol", "good"]]);
     clean(problems, "mixed queue");

@@ -1,5 +1,5 @@
 // React hooks shared by pages.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { api, getAll } from "./api";
 import type { Project } from "./types";
 
@@ -37,4 +37,24 @@ export function useAction(): { busy: boolean; error: string | null; fail: (messa
     }
   }, []);
   return { busy, error, fail: setError, run };
+}
+
+/**
+ * Call onKey for each keydown on the window while the component is mounted.
+ * The handler of the latest render is the one called, from the moment that
+ * render is on screen: the listener is registered once and the handler is
+ * swapped in a layout effect (part of the commit), so a key pressed right
+ * after the page changed never reaches a handler of the page before (a
+ * passive effect runs later, and the browser may deliver input first).
+ */
+export function useWindowKeydown(onKey: (e: KeyboardEvent) => void) {
+  const latest = useRef(onKey);
+  useLayoutEffect(() => {
+    latest.current = onKey;
+  });
+  useLayoutEffect(() => {
+    const listener = (e: KeyboardEvent) => latest.current(e);
+    window.addEventListener("keydown", listener);
+    return () => window.removeEventListener("keydown", listener);
+  }, []);
 }

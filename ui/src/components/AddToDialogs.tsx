@@ -1,6 +1,6 @@
 // In-page dialogs of the spans table's selection: add the selected spans to a
 // dataset (POST /v1/datasets/from_spans) or to a labelling queue.
-import { useAction } from "../hooks";
+import { useAction, useWindowKeydown } from "../hooks";
 import { useEffect, useState } from "react";
 import "./AddToDialogs.css";
 import { Link } from "../router";
@@ -8,11 +8,7 @@ import { datasetFromSpans, datasetList, type DatasetSummary } from "../api/annot
 import { listQueues, queueApi, type Queue } from "../api/labelling";
 
 function Dialog(props: { title: string; onClose: () => void; children: React.ReactNode; testId: string }) {
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && props.onClose();
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [props.onClose]); // eslint-disable-line react-hooks/exhaustive-deps
+  useWindowKeydown((e) => e.key === "Escape" && props.onClose());
   return (
     <div className="dialogbackdrop" onClick={props.onClose}>
       <div className="dialog" role="dialog" aria-modal="true" aria-label={props.title} data-testid={props.testId} onClick={(e) => e.stopPropagation()}>

@@ -3,6 +3,7 @@
 // that PATCHes / DELETEs examples (each makes a new version).
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { api } from "../api";
+import { useWindowKeydown } from "../hooks";
 import { datasetsApi, type Dataset, type DatasetVersion, type Example, type ExamplesAnswer } from "../api/datasets";
 import { VirtualList } from "../components/VirtualList";
 import { fmtTime, safeHref } from "../format";
@@ -130,13 +131,9 @@ function ExamplePanel(props: {
     }
   };
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape" && !editing && !confirmDelete) props.onClose();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [editing, confirmDelete, props.onClose]);
+  useWindowKeydown((e) => {
+    if (e.key === "Escape" && !editing && !confirmDelete) props.onClose();
+  });
 
   return (
     <aside className="panel ds-panel" data-testid="example-panel" aria-label="example">

@@ -1,7 +1,8 @@
 // Labelling queues: the list with progress and a create form (/labelling), and
 // the keyboard-first annotation page of one queue (/labelling/{id}).
 // Item content is attacker-controlled: it is rendered as text only.
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useWindowKeydown } from "../hooks";
 import "./Labelling.css";
 import { Link } from "../router";
 import { fmtTime, isDemo } from "../format";
@@ -337,8 +338,9 @@ export function QueuePage({ queueId }: { queueId: string }) {
     if (annotator) fetchNext([]);
   }, [annotator, fetchNext]);
 
-  // the form follows the item shown
-  useEffect(() => {
+  // the form follows the item shown - in the commit that shows the item, so
+  // that a label key pressed as soon as it is on screen is not reset after
+  useLayoutEffect(() => {
     setLabels(current ? { ...current.labels } : {});
     setTexts(current ? { ...current.texts } : {});
     setNote(current ? current.note : "");
@@ -406,34 +408,30 @@ export function QueuePage({ queueId }: { queueId: string }) {
 
   const pick = useCallback((config: string, label: string) => setLabels((l) => ({ ...l, [config]: label })), []);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.ctrlKey || e.metaKey || e.altKey || !annotator) return;
-      const t = e.target as HTMLElement | null;
-      if (isTypingTarget(t)) {
-        if (e.key === "Escape") t?.blur();
-        return;
-      }
-      if (/^[1-9]$/.test(e.key)) {
-        const k = keys[Number(e.key) - 1];
-        if (k) {
-          e.preventDefault();
-          pick(k.config, k.label);
-        }
-      } else if (e.key === "Enter") {
+  useWindowKeydown((e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || !annotator) return;
+    const t = e.target as HTMLElement | null;
+    if (isTypingTarget(t)) {
+      if (e.key === "Escape") t?.blur();
+      return;
+    }
+    if (/^[1-9]$/.test(e.key)) {
+      const k = keys[Number(e.key) - 1];
+      if (k) {
         e.preventDefault();
-        submit();
-      } else if (e.key === "n") goNext();
-      else if (e.key === "p") goPrev();
-      else if (e.key === "s") skip();
-      else if (e.key === "/") {
-        e.preventDefault();
-        noteRef.current?.focus();
+        pick(k.config, k.label);
       }
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [annotator, keys, pick, submit, goNext, goPrev, skip]);
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      submit();
+    } else if (e.key === "n") goNext();
+    else if (e.key === "p") goPrev();
+    else if (e.key === "s") skip();
+    else if (e.key === "/") {
+      e.preventDefault();
+      noteRef.current?.focus();
+    }
+  });
 
   const mine = progress?.annotators.find((a) => a.annotator === annotator);
   const shown = allDone && pos >= history.length ? null : current;
