@@ -31,7 +31,8 @@ describe("pages", () => {
     const text = await card.innerText();
     assert.match(text, /\b31\b\s*traces/, text); // 30 trip-planner traces + the 5,000-span one
     assert.match(text, /error rate/);
-    assert.ok(await card.locator(".sparkline canvas").count(), "sparkline canvas");
+    // the sparkline is drawn after its card's figures are on screen: wait for its canvas
+    await card.locator(".sparkline canvas").waitFor({ timeout: scaled(10000) });
     await screenshot(page, "01-projects");
     clean(problems, "projects");
     await context.close();

@@ -99,6 +99,8 @@ describe("assay demo: every page is populated", () => {
       await row.waitFor(wait);
       await row.getByRole("link").first().click();
       await page.getByTestId("example-row").first().waitFor(wait);
+      // the versions are a request of their own: wait for the second, then count
+      await page.getByTestId("version-item").nth(1).waitFor(wait);
       assert.equal(await page.getByTestId("version-item").count(), 2);
     });
   });
