@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { cleanup, render, screen, waitFor } from "@testing-library/react";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { MetricsPage } from "./Metrics";
 import type { Timeseries } from "../api/observe";
 
@@ -75,6 +75,22 @@ describe("MetricsPage", () => {
     await waitFor(() => expect(screen.getByTestId("metrics-summary").textContent).toMatch(/^last 30 days: 1 traces/));
     expect(calls[0]).toMatch(/interval=43200$/);
     expect(screen.queryByTestId("chart-labels")).toBeNull();
+  });
+  test("while a new range loads, the figures shown keep the label of their own range", async () => {
+    let release: (r: Response) => void = () => {};
+    vi.stubGlobal("fetch", async (url: string) => {
+      calls.push(url);
+      if (url.includes("interval=60")) return new Promise<Response>((r) => (release = r)); // the 1 h range: held back
+      return new Response(JSON.stringify({ data: ts(12) }), { status: 200 });
+    });
+    render(<MetricsPage project="p" />);
+    const summary = () => screen.getByTestId("metrics-summary").textContent;
+    await waitFor(() => expect(summary()).toMatch(/^last 24 h: 12 traces .*annotations$/));
+    fireEvent.change(screen.getByTestId("range"), { target: { value: "1h" } });
+    await waitFor(() => expect(calls.some((u) => u.endsWith("interval=60"))).toBe(true));
+    expect(summary()).toMatch(/^last 24 h: 12 traces .* \(updating…\)$/);
+    release(new Response(JSON.stringify({ data: ts(2, false) }), { status: 200 }));
+    await waitFor(() => expect(summary()).toMatch(/^last hour: 2 traces .*cost \$0\.50$/));
   });
   test("empty and error states", async () => {
     stub({ "/timeseries": { data: ts(0, false) } });

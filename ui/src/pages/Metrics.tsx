@@ -58,7 +58,9 @@ function Charts({ ts }: { ts: Timeseries }) {
 function MetricsView({ project, picker }: { project: string; picker?: Project[] }) {
   const { query } = useLocation();
   const range = METRIC_RANGES.some((r) => r.key === query.get("range")) ? query.get("range")! : DEFAULT_RANGE;
-  const [ts, setTs] = useState<Timeseries | null>(null);
+  // the figures keep the project and range they were fetched for: while a
+  // new range loads, the old figures stay on screen under their own label
+  const [shown, setShown] = useState<{ project: string; range: string; ts: Timeseries } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
 
@@ -67,18 +69,19 @@ function MetricsView({ project, picker }: { project: string; picker?: Project[] 
     setLoading(true);
     setError(null);
     timeseries(project, rangeQuery(range, Date.now()), ac.signal)
-      .then(setTs)
+      .then((ts) => setShown({ project, range, ts }))
       .catch((e) => {
         if (ac.signal.aborted) return;
-        setTs(null);
+        setShown(null);
         setError(String(e.message || e));
       })
       .finally(() => !ac.signal.aborted && setLoading(false));
     return () => ac.abort();
   }, [project, range]);
 
+  const ts = shown && shown.project === project ? shown.ts : null;
   const sum = useMemo(() => (ts ? totals(ts) : null), [ts]);
-  const rangeLabel = METRIC_RANGES.find((r) => r.key === range)!.label;
+  const rangeLabel = METRIC_RANGES.find((r) => r.key === (ts ? shown!.range : range))!.label;
 
   return (
     <>
@@ -109,7 +112,7 @@ function MetricsView({ project, picker }: { project: string; picker?: Project[] 
           {loading && !sum
             ? "loading…"
             : sum
-              ? `${rangeLabel}: ${sum.traces.toLocaleString("en-US")} traces · ${sum.spans.toLocaleString("en-US")} spans · error rate ${fmtPercent(sum.errorRate)} · ${fmtCount(sum.tokens)} tokens · cost ${fmtUsd(sum.cost)}${sum.annotations ? ` · ${sum.annotations.toLocaleString("en-US")} annotations` : ""}`
+              ? `${rangeLabel}: ${sum.traces.toLocaleString("en-US")} traces · ${sum.spans.toLocaleString("en-US")} spans · error rate ${fmtPercent(sum.errorRate)} · ${fmtCount(sum.tokens)} tokens · cost ${fmtUsd(sum.cost)}${sum.annotations ? ` · ${sum.annotations.toLocaleString("en-US")} annotations` : ""}${loading ? " (updating…)" : ""}`
               : ""}
         </span>
       </div>
