@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { fmtCount, fmtDuration, fmtPercent, fmtTime, percentile, preview, safeHref, tryJson } from "./format";
+import { fmtCount, fmtDuration, fmtPercent, fmtTime, percentile, preview, previewValue, safeHref, tryJson } from "./format";
 
 describe("fmtDuration", () => {
   test.each([
@@ -34,6 +34,12 @@ describe("preview / tryJson", () => {
     expect(preview("x".repeat(200), 10)).toBe("xxxxxxxxx…");
     expect(preview(undefined)).toBe("");
     expect(preview({ a: 1 })).toBe('{"a":1}');
+    expect(previewValue({ question: "Plan\n 3 days" })).toBe("Plan 3 days");
+    expect(previewValue({ question: "<b>x</b>" }, 5)).toBe("<b>x…");
+    expect(previewValue({ a: 1 })).toBe('{"a":1}');
+    expect(previewValue({ a: "x", b: "y" })).toBe('{"a":"x","b":"y"}');
+    expect(previewValue(["x"])).toBe('["x"]');
+    expect(previewValue("plain")).toBe("plain");
   });
   test("parses only objects and arrays", () => {
     expect(tryJson('{"a": [1]}')).toEqual({ a: [1] });

@@ -50,6 +50,16 @@ export function preview(v: unknown, max = 120): string {
   return s.length > max ? s.slice(0, max - 1) + "…" : s;
 }
 
+/** preview() of a run's or example's value, where an object holding one
+ *  string (`{"question": "…"}`, the usual dataset shape) shows that string. */
+export function previewValue(v: unknown, max = 120): string {
+  if (v && typeof v === "object" && !Array.isArray(v)) {
+    const vals = Object.values(v as Record<string, unknown>);
+    if (vals.length === 1 && typeof vals[0] === "string") return preview(vals[0], max);
+  }
+  return preview(v, max);
+}
+
 /** The href to use for a value, or null: only absolute http(s) URLs become links. */
 export function safeHref(v: unknown): string | null {
   if (typeof v !== "string") return null;

@@ -7,7 +7,7 @@ import "./Experiments.css";
 import {
   expApi, type CompareResult, type Dataset, type Experiment, type Json, type RunAnnotation, type RunRecord, type RunnerStatus, type Summary,
 } from "../api/experiments";
-import { fmtCount, fmtDuration, fmtTime, isDemo, preview } from "../format";
+import { fmtCount, fmtDuration, fmtTime, isDemo, previewValue } from "../format";
 import { Link, navigate, setQuery, useLocation } from "../router";
 import { post } from "../api";
 import { VirtualList } from "../components/VirtualList";
@@ -362,8 +362,8 @@ export function ExperimentPage({ experimentId }: { experimentId: string }) {
               scrollToIndex={sel}
               renderRow={(r, i) => (
                 <div className={`sbs-row ${sel === i ? "selected" : ""}`} style={{ gridTemplateColumns: grid }} data-testid="run-row" onClick={() => setSel(sel === i ? null : i)}>
-                  <div className="sbs-cell"><div className="out">{preview(r.input)}</div>{r.repetition_number > 1 && <span className="muted small">rep {r.repetition_number}</span>}</div>
-                  <div className="sbs-cell"><div className="out">{r.error ? "" : preview(r.output)}</div></div>
+                  <div className="sbs-cell"><div className="out">{previewValue(r.input)}</div>{r.repetition_number > 1 && <span className="muted small">rep {r.repetition_number}</span>}</div>
+                  <div className="sbs-cell"><div className="out">{r.error ? "" : previewValue(r.output)}</div></div>
                   <div className="sbs-cell small">{fmtDuration(r.latency_ms)}</div>
                   <div className="sbs-cell small">{r.prompt_token_count != null || r.completion_token_count != null ? `${r.prompt_token_count ?? 0} + ${r.completion_token_count ?? 0}` : "–"}</div>
                   <div className="sbs-cell small bad" title={r.error || ""}><div className="out" data-testid="run-error">{r.error || ""}</div></div>
@@ -400,7 +400,7 @@ function CellRun({ r }: { r: RunRecord | null }) {
   if (!r) return <div className="muted small">no run</div>;
   return (
     <>
-      {r.error ? <div className="out bad">error: {r.error}</div> : <div className="out" data-testid="side-output">{preview(r.output, 200)}</div>}
+      {r.error ? <div className="out bad">error: {r.error}</div> : <div className="out" data-testid="side-output">{previewValue(r.output, 200)}</div>}
       <div><Chips annotations={r.annotations} /></div>
     </>
   );
@@ -500,7 +500,7 @@ export function ComparePage() {
                   testId="sbs-list"
                   renderRow={(r) => (
                     <div className={`sbs-row ${sel === r.exampleId ? "selected" : ""}`} style={{ gridTemplateColumns: grid }} data-testid="sbs-row" onClick={() => setSel(sel === r.exampleId ? null : r.exampleId)}>
-                      <div className="sbs-cell"><div className="out">{preview(r.input)}</div>{r.regression && <span className="chip fail">regression</span>}</div>
+                      <div className="sbs-cell"><div className="out">{previewValue(r.input)}</div>{r.regression && <span className="chip fail">regression</span>}</div>
                       {r.runs.map((run, i) => (
                         <div className="sbs-cell" key={i}><CellRun r={run} /></div>
                       ))}
