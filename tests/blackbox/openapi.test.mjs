@@ -16,7 +16,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 
-import { exportRequest, tripOtlpSpans } from "./lib/otel.mjs";
+import { exportRequest, otlpSpan, tripOtlpSpans } from "./lib/otel.mjs";
 import { REPO_ROOT, show, startServer } from "./lib/server.mjs";
 
 const RUN = Date.now().toString(36);
@@ -284,6 +284,38 @@ describe("live answers of writes and of the extensions match the document", () =
       `/v1/projects/${enc(PROJECT)}/span_annotations?span_ids=${spanId}`);
     assert.equal(list.data.length, 2);
     await check("/v1/evaluators/agreement", `/v1/evaluators/agreement?project_id=${enc(PROJECT)}&name=${enc(CONFIG)}`);
+  });
+
+  it("document annotations: write, read, delete", async () => {
+    // a RETRIEVER span with two retrieved documents
+    const traceId = "d0c0".repeat(8), spanId = "d0c5".repeat(4);
+    const docs = {};
+    for (const [i, id] of ["doc-a", "doc-b"].entries()) {
+      docs[`retrieval.documents.${i}.document.id`] = id;
+      docs[`retrieval.documents.${i}.document.content`] = `content ${i}`;
+      docs[`retrieval.documents.${i}.document.score`] = 0.9 - i / 10;
+    }
+    const span = otlpSpan({ traceId, spanId, name: "retrieve", startMs: BASE, endMs: BASE + 20,
+      attributes: { "openinference.span.kind": "RETRIEVER", "input.value": "q", ...docs } });
+    const r = await server.postTraces(Buffer.from(JSON.stringify(exportRequest([span], { projectName: PROJECT }))),
+      { "content-type": "application/json" });
+    assert.equal(r.status, 200, show(r));
+    const posted = await check("/v1/document_annotations", "/v1/document_annotations?sync=true", 200, "post", {
+      data: [0, 1].map((position) => ({ span_id: spanId, document_position: position, name: "relevance",
+        annotator_kind: "HUMAN", result: { label: position ? "irrelevant" : "relevant", score: position ? 0 : 1 } })),
+    });
+    assert.equal(posted.data.length, 2);
+    await check("/v1/document_annotations", "/v1/document_annotations", 422, "post", {
+      data: [{ span_id: spanId, document_position: 2, name: "relevance", annotator_kind: "HUMAN", result: { label: "relevant" } }],
+    });
+    const listed = await check("/v1/projects/{project_identifier}/document_annotations",
+      `/v1/projects/${enc(PROJECT)}/document_annotations?span_ids=${spanId}`);
+    assert.deepEqual(listed.data.map((a) => [a.document_position, a.result.label]), [[0, "relevant"], [1, "irrelevant"]]);
+    const del = await server.request("DELETE", `/v1/projects/${enc(PROJECT)}/document_annotations?delete_all=true&name=relevance`);
+    assert.equal(del.status, 204, show(del));
+    const left = await check("/v1/projects/{project_identifier}/document_annotations",
+      `/v1/projects/${enc(PROJECT)}/document_annotations?span_ids=${spanId}`);
+    assert.deepEqual(left.data, []);
   });
 
   it("dataset edits, labels, from_spans", async () => {
