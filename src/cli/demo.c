@@ -81,7 +81,8 @@ int cmd_demo(int argc, char **argv) {
     if (s.configs_created)
         printf("  annotation configs created: %zu (correctness, helpfulness)\n",
                s.configs_created);
-    printf("Run `assay serve%s%s` and open http://127.0.0.1:6006\n",
+    printf("Open http://127.0.0.1:6006 (a running server shows it on reload; else run "
+           "`assay serve%s%s`)\n",
            strcmp(cfg.data_dir, "assay-data") ? " --data " : "",
            strcmp(cfg.data_dir, "assay-data") ? cfg.data_dir : "");
     return 0;
