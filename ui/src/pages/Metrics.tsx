@@ -79,9 +79,10 @@ function MetricsView({ project, picker }: { project: string; picker?: Project[] 
     return () => ac.abort();
   }, [project, range]);
 
-  const ts = shown && shown.project === project ? shown.ts : null;
+  const view = shown?.project === project ? shown : null;
+  const ts = view?.ts ?? null;
   const sum = useMemo(() => (ts ? totals(ts) : null), [ts]);
-  const rangeLabel = METRIC_RANGES.find((r) => r.key === (ts ? shown!.range : range))!.label;
+  const rangeLabel = METRIC_RANGES.find((r) => r.key === (view?.range ?? range))!.label;
 
   return (
     <>
